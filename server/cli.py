@@ -1,0 +1,130 @@
+"""The ``handoff`` command: serve, replay, eval, kb, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from server.config import Settings, load_settings
+from server.errors import HandoffError
+
+logger = logging.getLogger("handoff")
+
+DEMO = Path(__file__).resolve().parent / "demo" / "delayed_order.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="handoff", description="handoff-server: seamless bot-to-human handoff")
+    parser.add_argument("--log-level", default="INFO")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_serve(commands)
+    _add_replay(commands)
+    for register in _extensions():
+        register(commands)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args) or 0)
+    except HandoffError as e:
+        print(f"handoff: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _extensions() -> list:
+    """Subcommands that live beside the features they drive."""
+    from server.evaluation.cli import register_cli as register_eval
+
+    extensions = [register_eval]
+    try:
+        from server.knowledge.cli import register_cli as register_kb
+    except ImportError:  # the knowledge extra is not installed
+        return extensions
+    return [*extensions, register_kb]
+
+
+# ------------------------------------------------------------------ serve
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="run the gRPC server (embedded defaults: SQLite, local chromadb)")
+    serve.add_argument("--host", help="address to bind (HANDOFF_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (HANDOFF_PORT, default 50051; 0 picks a free one)")
+    serve.add_argument("--data-dir", type=Path, help="where state lives (HANDOFF_DATA_DIR, default ./handoff-data)")
+    serve.add_argument("--taxonomy", type=Path, help="issue taxonomy file or folder (HANDOFF_TAXONOMY)")
+    serve.add_argument("--llm-model", help="litellm model string for handoff prose (HANDOFF_LLM_MODEL)")
+    serve.add_argument("--demo", action="store_true", help="once up, play the shipped sample conversation")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings(
+        host=args.host, port=args.port, data_dir=args.data_dir, taxonomy=args.taxonomy, llm_model=args.llm_model
+    )
+    asyncio.run(_serve_async(settings, args.demo))
+    return 0
+
+
+async def _serve_async(settings: Settings, demo: bool) -> None:
+    from server.app import build_server
+
+    server, port, runtime = await build_server(settings)
+    await server.start()
+    print(f"handoff-server listening on {settings.host}:{port} (data in {settings.data_dir})", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if demo:
+        asyncio.create_task(_play_demo(f"127.0.0.1:{port}"))
+    await stop.wait()
+    logger.info("shutting down: draining calls for up to %.0f s", settings.grace_s)
+    await runtime.health.enter_graceful_shutdown()
+    await server.stop(settings.grace_s)
+    await runtime.close()
+
+
+async def _play_demo(target: str) -> None:
+    await asyncio.to_thread(_replay_file, target, DEMO, None, False, False)
+    print("\ndemo done; the server keeps running (Ctrl-C to stop). Try: handoff replay "
+          f"{DEMO} --target {target}", flush=True)
+
+
+# ------------------------------------------------------------------ replay
+
+
+def _add_replay(commands: argparse._SubParsersAction) -> None:
+    replay = commands.add_parser("replay", help="play recorded conversations against a running server")
+    replay.add_argument("file", type=Path, help="JSONL in the ../shared/data format, or a JSON transcript")
+    replay.add_argument("--target", default="127.0.0.1:50051", help="server address (default 127.0.0.1:50051)")
+    replay.add_argument("--limit", type=int, help="play at most N conversations")
+    replay.add_argument("--json", action="store_true", help="print the final package as JSON")
+    replay.add_argument("--full", action="store_true", help="keep playing after the handoff point")
+    replay.set_defaults(run=lambda a: _replay_file(a.target, a.file, a.limit, a.json, a.full))
+
+
+def _replay_file(target: str, path: Path, limit: int | None, as_json: bool, full: bool) -> int:
+    import grpc
+
+    from server.replay import Replayer, read_conversations
+
+    if not path.exists():
+        print(f"handoff: no such file {path}", file=sys.stderr)
+        return 2
+    with grpc.insecure_channel(target) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=10)
+        except grpc.FutureTimeoutError:
+            print(f"handoff: no server answers at {target}; start one with 'handoff serve'", file=sys.stderr)
+            return 2
+        replayer = Replayer(channel, sys.stdout, json_output=as_json)
+        for count, recorded in enumerate(read_conversations(path)):
+            if limit is not None and count >= limit:
+                break
+            replayer.play(recorded, full=full)
+    return 0

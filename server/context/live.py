@@ -1,0 +1,199 @@
+"""Live context: stores turns, keeps each conversation's package analysed, tells subscribers.
+
+An append returns as soon as the turn is durable in the store. Analysis runs
+behind it, one worker per conversation (so a conversation's turns are analysed
+in order) while many conversations proceed at once; the package says which
+turn it reflects (``analyzed_through_turn``), and readers may wait for a turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from server.context.model import ContextPackage, PriorContact, Stage, Turn
+from server.context.records import ConversationRecord, NewTurn
+from server.context.store import ContextStore
+
+logger = logging.getLogger(__name__)
+
+Analyse = Callable[[ContextPackage, list[Turn]], Awaitable[None]]
+
+
+@dataclass
+class _Live:
+    package: ContextPackage
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    worker: asyncio.Task[None] | None = None
+    dirty: bool = False
+    subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
+
+
+class LiveContext:
+    def __init__(self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000) -> None:
+        self.store = store
+        self._analyse = analyse
+        self._max_cached = max_cached
+        self._live: OrderedDict[str, _Live] = OrderedDict()
+        self.analysis_lag: deque[float] = deque(maxlen=10_000)  # seconds from append to analysed
+
+    # ------------------------------------------------------------ writes
+
+    async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
+        stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
+        live = await self._get_live(conversation_id)
+        live.dirty = True
+        self._kick(conversation_id, live)
+        return stored, duplicate
+
+    async def refresh(self, conversation_id: str) -> None:
+        """Re-run the package steps (after outside context or a stage change)."""
+        live = await self._get_live(conversation_id)
+        record = await self.store.get_conversation(conversation_id)
+        live.package.stage = record.stage
+        live.package.external_context = await self.store.list_external_context(conversation_id)
+        live.dirty = True
+        self._kick(conversation_id, live)
+
+    # ------------------------------------------------------------ reads
+
+    async def package(self, conversation_id: str, min_turn_id: int = 0, wait_s: float = 0.0) -> ContextPackage:
+        live = await self._get_live(conversation_id)
+        if min_turn_id > live.package.analyzed_through_turn and wait_s > 0:
+            async with live.changed:
+                try:
+                    await asyncio.wait_for(
+                        live.changed.wait_for(lambda: live.package.analyzed_through_turn >= min_turn_id),
+                        timeout=wait_s,
+                    )
+                except TimeoutError:
+                    pass
+        return live.package
+
+    async def settled(self, conversation_id: str, timeout_s: float = 10.0) -> ContextPackage:
+        """The package once every stored turn has been analysed."""
+        record = await self.store.get_conversation(conversation_id)
+        return await self.package(conversation_id, record.turn_count, timeout_s)
+
+    async def subscribe(self, conversation_id: str) -> asyncio.Queue[ContextPackage]:
+        live = await self._get_live(conversation_id)
+        queue: asyncio.Queue[ContextPackage] = asyncio.Queue(maxsize=256)
+        live.subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, conversation_id: str, queue: asyncio.Queue[ContextPackage]) -> None:
+        live = self._live.get(conversation_id)
+        if live is not None:
+            live.subscribers.discard(queue)
+
+    def forget(self, conversation_id: str) -> None:
+        live = self._live.pop(conversation_id, None)
+        if live and live.worker and not live.worker.done():
+            live.worker.cancel()
+
+    async def drain(self) -> None:
+        """Wait for every running analysis (shutdown, tests)."""
+        workers = [live.worker for live in self._live.values() if live.worker and not live.worker.done()]
+        if workers:
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    # ------------------------------------------------------------ internals
+
+    async def _get_live(self, conversation_id: str) -> _Live:
+        live = self._live.get(conversation_id)
+        if live is not None:
+            self._live.move_to_end(conversation_id)
+            return live
+        record = await self.store.get_conversation(conversation_id)
+        package = await self._restore(record)
+        live = self._live.get(conversation_id)  # another coroutine may have won the race
+        if live is None:
+            live = _Live(package=package)
+            self._live[conversation_id] = live
+            self._evict()
+        return live
+
+    async def _restore(self, record: ConversationRecord) -> ContextPackage:
+        package = await self.store.load_package(record.conversation_id)
+        if package is None:
+            package = ContextPackage(
+                conversation_id=record.conversation_id, tenant=record.tenant, customer_id=record.customer_id,
+                channel=record.channel, created_at=record.created_at,
+            )
+            package.prior_contacts = await self._prior_contacts(record)
+        package.stage = record.stage
+        package.transcript = await self.store.list_turns(record.conversation_id)
+        package.transcript = [t for t in package.transcript if t.id <= package.analyzed_through_turn]
+        package.external_context = await self.store.list_external_context(record.conversation_id)
+        return package
+
+    async def _prior_contacts(self, record: ConversationRecord) -> list[PriorContact]:
+        if not record.customer_id:
+            return []
+        earlier = await self.store.list_conversations(customer_id=record.customer_id, limit=500)
+        contacts = []
+        for other in earlier:
+            if other.conversation_id == record.conversation_id or other.created_at > record.created_at:
+                continue
+            if other.tenant != record.tenant:
+                continue
+            other_package = await self.store.load_package(other.conversation_id)
+            contacts.append(
+                PriorContact(
+                    conversation_id=other.conversation_id,
+                    issue_label=other_package.issue.label if other_package else "",
+                    outcome=other.outcome or other.stage.value,
+                    started_at=other.created_at,
+                    turn_count=other.turn_count,
+                )
+            )
+        return contacts[-20:]
+
+    def _evict(self) -> None:
+        while len(self._live) > self._max_cached:
+            oldest, live = next(iter(self._live.items()))
+            if live.worker and not live.worker.done() or live.subscribers:
+                self._live.move_to_end(oldest)
+                return
+            self._live.pop(oldest)
+
+    def _kick(self, conversation_id: str, live: _Live) -> None:
+        if live.worker is None or live.worker.done():
+            live.worker = asyncio.create_task(self._work(conversation_id, live))
+
+    async def _work(self, conversation_id: str, live: _Live) -> None:
+        while live.dirty:
+            live.dirty = False
+            try:
+                await self._analyse_new(conversation_id, live)
+            except Exception:
+                logger.exception("analysis of conversation %s failed", conversation_id)
+
+    async def _analyse_new(self, conversation_id: str, live: _Live) -> None:
+        # Analysed in place: every analyser advances ``analyzed_through_turn`` only
+        # after it has finished with a turn, so a reader never sees a turn counted
+        # as reflected before it is.
+        package = live.package
+        new_turns = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
+        await self._analyse(package, new_turns)
+        package.updated_at = time.time()
+        await self.store.save_package(package)
+        now = time.time()
+        self.analysis_lag.extend(now - t.created_at for t in new_turns)
+        async with live.changed:
+            live.changed.notify_all()
+        for queue in list(live.subscribers):
+            if queue.full():
+                queue.get_nowait()  # a slow subscriber gets the newest state, not a backlog
+            queue.put_nowait(package)
+
+    async def set_stage(self, conversation_id: str, stage: Stage, outcome: str = "") -> ConversationRecord:
+        record = await self.store.set_stage(conversation_id, stage, outcome)
+        live = self._live.get(conversation_id)
+        if live is not None:
+            live.package.stage = stage
+        return record

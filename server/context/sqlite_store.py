@@ -1,0 +1,386 @@
+"""The embedded context store: one SQLite file in WAL mode.
+
+All statements run on one dedicated thread with one connection, so writes are
+serialised (turn ids stay gapless and ordered) and the event loop never blocks
+on the disk. With ``synchronous=NORMAL`` a committed turn survives the server
+process being killed; ``FULL`` also survives losing power, at an fsync per
+commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from server.context.model import BotAction, ContextPackage, ExternalContext, Role, Stage, Turn
+from server.context.records import ConversationRecord, EventRecord, FeedbackRecord, NewTurn
+from server.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    NotFoundError,
+    ResourceExhaustedError,
+)
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+  conversation_id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL,
+  completed_at REAL,
+  turn_count INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '{}',
+  package TEXT
+);
+CREATE INDEX IF NOT EXISTS conversations_customer ON conversations (tenant, customer_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_stage ON conversations (stage, updated_at);
+CREATE TABLE IF NOT EXISTS turns (
+  conversation_id TEXT NOT NULL,
+  turn_id INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  text TEXT NOT NULL,
+  action TEXT,
+  created_at REAL NOT NULL,
+  PRIMARY KEY (conversation_id, turn_id),
+  UNIQUE (conversation_id, request_id)
+);
+CREATE TABLE IF NOT EXISTS external_context (
+  conversation_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  item TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, request_id)
+);
+CREATE TABLE IF NOT EXISTS events (
+  conversation_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  occurred_at REAL NOT NULL,
+  event TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, request_id)
+);
+CREATE INDEX IF NOT EXISTS events_time ON events (occurred_at);
+CREATE TABLE IF NOT EXISTS feedback (
+  conversation_id TEXT NOT NULL,
+  suggestion_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  recorded_at REAL NOT NULL
+);
+"""
+
+_CONVERSATION_COLUMNS = (
+    "conversation_id, tenant, customer_id, channel, stage, created_at, updated_at, "
+    "completed_at, turn_count, outcome, labels"
+)
+
+
+class SQLiteStore:
+    def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection = self._executor.submit(self._connect, synchronous).result()
+
+    def _connect(self, synchronous: str) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        db.execute("PRAGMA busy_timeout=5000")
+        db.executescript(SCHEMA)
+        return db
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, self._db)
+
+    # ------------------------------------------------------------ conversations
+
+    async def create_conversation(self, record: ConversationRecord) -> tuple[ConversationRecord, bool]:
+        def create(db: sqlite3.Connection) -> tuple[ConversationRecord, bool]:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO conversations (" + _CONVERSATION_COLUMNS + ") "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _conversation_row(record),
+            )
+            return _get_conversation(db, record.conversation_id), cursor.rowcount == 1
+
+        return await self._run(create)
+
+    async def get_conversation(self, conversation_id: str) -> ConversationRecord:
+        return await self._run(lambda db: _get_conversation(db, conversation_id))
+
+    async def list_conversations(
+        self, *, customer_id: str = "", stage: Stage | None = None, limit: int = 50, offset: int = 0
+    ) -> list[ConversationRecord]:
+        where, args = [], []
+        if customer_id:
+            where.append("customer_id = ?")
+            args.append(customer_id)
+        if stage is not None:
+            where.append("stage = ?")
+            args.append(stage.value)
+        sql = "SELECT " + _CONVERSATION_COLUMNS + " FROM conversations"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created_at, conversation_id LIMIT ? OFFSET ?"
+
+        def select(db: sqlite3.Connection) -> list[ConversationRecord]:
+            return [_conversation(row) for row in db.execute(sql, (*args, limit, offset))]
+
+        return await self._run(select)
+
+    async def set_stage(self, conversation_id: str, stage: Stage, outcome: str = "") -> ConversationRecord:
+        def update(db: sqlite3.Connection) -> ConversationRecord:
+            now = time.time()
+            completed = now if stage == Stage.COMPLETED else None
+            cursor = db.execute(
+                "UPDATE conversations SET stage = ?, updated_at = ?, "
+                "completed_at = COALESCE(?, completed_at), outcome = CASE WHEN ? = '' THEN outcome ELSE ? END "
+                "WHERE conversation_id = ?",
+                (stage.value, now, completed, outcome, outcome, conversation_id),
+            )
+            if cursor.rowcount == 0:
+                raise _not_found(conversation_id)
+            return _get_conversation(db, conversation_id)
+
+        return await self._run(update)
+
+    # ------------------------------------------------------------ turns
+
+    async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
+        def append(db: sqlite3.Connection) -> tuple[Turn, bool]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = _append(db, conversation_id, turn, max_turns)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return result
+
+        return await self._run(append)
+
+    async def list_turns(self, conversation_id: str, after_turn_id: int = 0) -> list[Turn]:
+        def select(db: sqlite3.Connection) -> list[Turn]:
+            rows = db.execute(
+                "SELECT turn_id, role, text, request_id, created_at, action FROM turns "
+                "WHERE conversation_id = ? AND turn_id > ? ORDER BY turn_id",
+                (conversation_id, after_turn_id),
+            )
+            return [_turn(row) for row in rows]
+
+        return await self._run(select)
+
+    # ------------------------------------------------------------ analysed package
+
+    async def save_package(self, package: ContextPackage) -> None:
+        blob = package.model_dump_json(exclude={"transcript"})
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE conversations SET package = ? WHERE conversation_id = ?",
+                (blob, package.conversation_id),
+            )
+        )
+
+    async def load_package(self, conversation_id: str) -> ContextPackage | None:
+        def select(db: sqlite3.Connection) -> str | None:
+            row = db.execute(
+                "SELECT package FROM conversations WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            return row[0] if row else None
+
+        blob = await self._run(select)
+        return ContextPackage.model_validate_json(blob) if blob else None
+
+    # ------------------------------------------------------------ outside context, events, feedback
+
+    async def add_external_context(self, conversation_id: str, item: ExternalContext, request_id: str) -> bool:
+        def insert(db: sqlite3.Connection) -> bool:
+            _get_conversation(db, conversation_id)
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO external_context VALUES (?, ?, ?)",
+                (conversation_id, request_id, item.model_dump_json()),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(insert)
+
+    async def list_external_context(self, conversation_id: str) -> list[ExternalContext]:
+        def select(db: sqlite3.Connection) -> list[ExternalContext]:
+            rows = db.execute(
+                "SELECT item FROM external_context WHERE conversation_id = ? ORDER BY rowid", (conversation_id,)
+            )
+            return [ExternalContext.model_validate_json(row[0]) for row in rows]
+
+        return await self._run(select)
+
+    async def add_event(self, event: EventRecord) -> bool:
+        def insert(db: sqlite3.Connection) -> bool:
+            _get_conversation(db, event.conversation_id)
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)",
+                (event.conversation_id, event.request_id, event.type.value, event.occurred_at,
+                 event.model_dump_json()),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(insert)
+
+    async def list_events(self, conversation_id: str = "", since: float = 0.0) -> list[EventRecord]:
+        sql = "SELECT event FROM events WHERE occurred_at >= ?"
+        args: tuple[object, ...] = (since,)
+        if conversation_id:
+            sql += " AND conversation_id = ?"
+            args = (since, conversation_id)
+        sql += " ORDER BY occurred_at, rowid"
+
+        def select(db: sqlite3.Connection) -> list[EventRecord]:
+            return [EventRecord.model_validate_json(row[0]) for row in db.execute(sql, args)]
+
+        return await self._run(select)
+
+    async def add_feedback(self, feedback: FeedbackRecord) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO feedback VALUES (?, ?, ?, ?)",
+                (feedback.conversation_id, feedback.suggestion_id, feedback.action, feedback.recorded_at),
+            )
+        )
+
+    async def list_feedback(self, conversation_id: str = "") -> list[FeedbackRecord]:
+        def select(db: sqlite3.Connection) -> list[FeedbackRecord]:
+            rows = db.execute(
+                "SELECT conversation_id, suggestion_id, action, recorded_at FROM feedback "
+                "WHERE ? = '' OR conversation_id = ? ORDER BY rowid",
+                (conversation_id, conversation_id),
+            )
+            return [
+                FeedbackRecord(conversation_id=r[0], suggestion_id=r[1], action=r[2], recorded_at=r[3])
+                for r in rows
+            ]
+
+        return await self._run(select)
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def complete_inactive(self, idle_before: float, now: float) -> list[str]:
+        def complete(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute(
+                "UPDATE conversations SET stage = ?, completed_at = ?, updated_at = ?, "
+                "outcome = CASE WHEN outcome = '' THEN 'inactive' ELSE outcome END "
+                "WHERE stage != ? AND updated_at < ? RETURNING conversation_id",
+                (Stage.COMPLETED.value, now, now, Stage.COMPLETED.value, idle_before),
+            )
+            return [row[0] for row in rows]
+
+        return await self._run(complete)
+
+    async def purge_completed(self, completed_before: float) -> int:
+        def purge(db: sqlite3.Connection) -> int:
+            db.execute("BEGIN IMMEDIATE")
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT conversation_id FROM conversations WHERE stage = ? AND completed_at < ?",
+                    (Stage.COMPLETED.value, completed_before),
+                )
+            ]
+            for table in ("turns", "external_context", "events", "feedback", "conversations"):
+                db.executemany(f"DELETE FROM {table} WHERE conversation_id = ?", [(i,) for i in ids])
+            db.execute("COMMIT")
+            return len(ids)
+
+        return await self._run(purge)
+
+    async def close(self) -> None:
+        await self._run(lambda db: db.close())
+        self._executor.shutdown(wait=True)
+
+
+def _append(db: sqlite3.Connection, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
+    existing = db.execute(
+        "SELECT turn_id, role, text, request_id, created_at, action FROM turns "
+        "WHERE conversation_id = ? AND request_id = ?",
+        (conversation_id, turn.request_id),
+    ).fetchone()
+    if existing is not None:
+        stored = _turn(existing)
+        if stored.role != turn.role or stored.text != turn.text:
+            raise AlreadyExistsError(
+                f"request_id {turn.request_id!r} was already used for a different turn (turn {stored.id}); "
+                "use a new request_id for a new turn"
+            )
+        return stored, True
+    record = _get_conversation(db, conversation_id)
+    if record.stage == Stage.COMPLETED:
+        raise FailedPreconditionError(f"conversation {conversation_id!r} is completed; start a new one")
+    if record.turn_count >= max_turns:
+        raise ResourceExhaustedError(
+            f"conversation {conversation_id!r} has reached the limit of {max_turns} turns"
+        )
+    now = time.time()
+    stored = Turn(
+        id=record.turn_count + 1, role=turn.role, text=turn.text, request_id=turn.request_id,
+        created_at=now, action=turn.action,
+    )
+    db.execute(
+        "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (conversation_id, stored.id, turn.request_id, turn.role.value, turn.text,
+         turn.action.model_dump_json() if turn.action else None, now),
+    )
+    db.execute(
+        "UPDATE conversations SET turn_count = ?, updated_at = ? WHERE conversation_id = ?",
+        (stored.id, now, conversation_id),
+    )
+    return stored, False
+
+
+def _get_conversation(db: sqlite3.Connection, conversation_id: str) -> ConversationRecord:
+    row = db.execute(
+        "SELECT " + _CONVERSATION_COLUMNS + " FROM conversations WHERE conversation_id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
+        raise _not_found(conversation_id)
+    return _conversation(row)
+
+
+def _not_found(conversation_id: str) -> NotFoundError:
+    return NotFoundError(f"no conversation {conversation_id!r}; create it with CreateConversation first")
+
+
+def _conversation_row(r: ConversationRecord) -> tuple[object, ...]:
+    return (
+        r.conversation_id, r.tenant, r.customer_id, r.channel, r.stage.value, r.created_at, r.updated_at,
+        r.completed_at, r.turn_count, r.outcome, json.dumps(r.labels),
+    )
+
+
+def _conversation(row: tuple[object, ...]) -> ConversationRecord:
+    (cid, tenant, customer, channel, stage, created, updated, completed, count, outcome, labels) = row
+    return ConversationRecord(
+        conversation_id=str(cid), tenant=str(tenant), customer_id=str(customer), channel=str(channel),
+        stage=Stage(str(stage)), created_at=float(created), updated_at=float(updated),  # type: ignore[arg-type]
+        completed_at=None if completed is None else float(completed),  # type: ignore[arg-type]
+        turn_count=int(count), outcome=str(outcome), labels=json.loads(str(labels)),  # type: ignore[call-overload]
+    )
+
+
+def _turn(row: tuple[object, ...]) -> Turn:
+    turn_id, role, text, request_id, created_at, action = row
+    return Turn(
+        id=int(turn_id), role=Role(str(role)), text=str(text), request_id=str(request_id),  # type: ignore[call-overload]
+        created_at=float(created_at),  # type: ignore[arg-type]
+        action=BotAction.model_validate_json(str(action)) if action else None,
+    )
