@@ -27,6 +27,7 @@ Analyse = Callable[[ContextPackage, list[Turn]], Awaitable[None]]
 @dataclass
 class _Live:
     package: ContextPackage
+    stored_through: int = 0  # the last turn id the store acknowledged
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     worker: asyncio.Task[None] | None = None
     dirty: bool = False
@@ -46,6 +47,7 @@ class LiveContext:
     async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
         stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
         live = await self._get_live(conversation_id)
+        live.stored_through = max(live.stored_through, stored.id)
         live.dirty = True
         self._kick(conversation_id, live)
         return stored, duplicate
@@ -72,7 +74,12 @@ class LiveContext:
                     )
                 except TimeoutError:
                     pass
-        return live.package
+        package = live.package
+        if live.stored_through > package.analyzed_through_turn:
+            # acknowledged but not analysed yet: the transcript still shows it
+            pending = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
+            package = package.model_copy(update={"transcript": [*package.transcript, *pending]})
+        return package
 
     async def settled(self, conversation_id: str, timeout_s: float = 10.0) -> ContextPackage:
         """The package once every stored turn has been analysed."""
@@ -112,9 +119,12 @@ class LiveContext:
         package = await self._restore(record)
         live = self._live.get(conversation_id)  # another coroutine may have won the race
         if live is None:
-            live = _Live(package=package)
+            live = _Live(package=package, stored_through=record.turn_count)
             self._live[conversation_id] = live
             self._evict()
+            if record.turn_count > package.analyzed_through_turn:  # e.g. after a crash
+                live.dirty = True
+                self._kick(conversation_id, live)
         return live
 
     async def _restore(self, record: ConversationRecord) -> ContextPackage:
