@@ -1,0 +1,49 @@
+"""How alike two turns are, to tell a loop (the same question again) from progress."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from server.context.model import Turn
+
+_WORD = re.compile(r"[a-z0-9']+")
+_STOP = frozenset(
+    "a an the and or but to of in on at for with from by is are was were be been am do does did "
+    "i you your me my we our it this that these those can could would will please just so "
+    "let us let's there here what which ok okay sure thanks thank".split()
+)
+_CLOSINGS = re.compile(
+    r"\b(?:anything else|something else|have a (?:great|nice|good)|you'?re welcome|one moment|"
+    r"bear with me|let me (?:check|look)|hold on|just a (?:moment|second|sec))\b",
+    re.IGNORECASE,
+)
+MIN_CONTENT_WORDS = 3
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Overlap of content words (Dice), 0..1: cheap and robust to rewording order."""
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def is_substantive(turn: Turn) -> bool:
+    """Worth comparing: not a pleasantry ("anything else?") and long enough to mean something."""
+    return not _CLOSINGS.search(turn.text) and len(content_words(turn.text)) >= MIN_CONTENT_WORDS
+
+
+def repeats(turns: Sequence[Turn], threshold: float) -> list[tuple[Turn, Turn]]:
+    """Pairs (earlier, later) of substantive turns that say the same thing again."""
+    kept = [(t, content_words(t.text)) for t in turns if is_substantive(t)]
+    pairs: list[tuple[Turn, Turn]] = []
+    for i, (later, words) in enumerate(kept):
+        for earlier, before in kept[:i]:
+            if similarity(before, words) >= threshold:
+                pairs.append((earlier, later))
+                break
+    return pairs
