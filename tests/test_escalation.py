@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -149,12 +148,3 @@ def test_brief_is_prepared_once_when_the_decision_turns_to_soon() -> None:
     step(p)
     step(p)
     assert [e.decision for e in prepared] == [Decision.SOON]
-
-
-def test_decision_is_fast() -> None:
-    turns = [("c" if i % 2 else "b", f"Message number {i} about my order and the delivery slot.") for i in range(40)]
-    p = package_of(*turns)
-    start = time.perf_counter()
-    for _ in range(100):
-        decide(p)
-    assert (time.perf_counter() - start) / 100 < 0.001
