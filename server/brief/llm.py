@@ -1,0 +1,101 @@
+"""The only module that imports litellm: one completion call, errors translated.
+
+litellm is imported lazily (a deployment without a model never loads it) with
+``LITELLM_LOCAL_MODEL_COST_MAP=True`` so the import touches no network. The model
+is a litellm string (``openai/gpt-4o-mini``, ``anthropic/...``, ``azure/...``,
+``bedrock/...``, ``ollama/...``, ``hosted_vllm/...``, ``openai/...`` with an
+api_base for a llama.cpp server) or ``local-gguf/<name or path>``: a GGUF model
+run in process through llama-cpp-python, registered as a litellm custom provider
+(``server.brief.local_gguf``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from server.errors import DeadlineExceededError, UnavailableError
+
+logger = logging.getLogger(__name__)
+LOCAL_PROVIDER = "local-gguf"
+
+
+class LLMError(UnavailableError):
+    """The model could not be reached or failed; the caller falls back to deterministic prose."""
+
+
+class LLMTimeoutError(DeadlineExceededError):
+    """The model did not answer within the budget."""
+
+
+def _litellm() -> Any:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    if not any(entry.get("provider") == LOCAL_PROVIDER for entry in litellm.custom_provider_map or []):
+        from server.brief.local_gguf import LocalGGUF  # registration is cheap; the model loads on first use
+
+        handler = {"provider": LOCAL_PROVIDER, "custom_handler": LocalGGUF()}
+        litellm.custom_provider_map = [*(litellm.custom_provider_map or []), handler]
+    return litellm
+
+
+def _translate(error: Exception, model: str) -> Exception:
+    import litellm
+
+    if isinstance(error, litellm.Timeout):  # subclasses APIConnectionError: check it first
+        return LLMTimeoutError(f"model {model!r} timed out; raise HANDOFF_LLM_BUDGET_MS or use a faster model")
+    if isinstance(error, litellm.AuthenticationError):
+        return LLMError(f"model {model!r} refused the credentials; set the provider's API key in the environment")
+    if isinstance(error, litellm.exceptions.APIError | litellm.APIConnectionError | litellm.BadRequestError):
+        return LLMError(f"model {model!r} failed: {type(error).__name__}")
+    return LLMError(f"model {model!r} failed unexpectedly: {type(error).__name__}")
+
+
+def _kwargs(model: str, messages: list[dict[str, str]], timeout_s: float, options: dict[str, Any]) -> dict[str, Any]:
+    return {"model": model, "messages": messages, "timeout": timeout_s, "num_retries": 0, **options}
+
+
+async def complete(model: str, messages: list[dict[str, str]], *, timeout_s: float, **options: Any) -> str:
+    """The model's text answer, within ``timeout_s`` (enforced here, whatever the provider does).
+
+    ``options`` pass through to litellm: max_tokens, temperature, mock_response,
+    mock_timeout, api_base ...
+    """
+    litellm = _litellm()
+    try:
+        response = await asyncio.wait_for(litellm.acompletion(**_kwargs(model, messages, timeout_s, options)), timeout_s)
+    except TimeoutError as e:
+        raise LLMTimeoutError(f"model {model!r} did not answer within {timeout_s:.2f} s") from e
+    except Exception as e:  # litellm raises many types; translate them in one place
+        raise _translate(e, model) from e
+    return str(response.choices[0].message.content or "")
+
+
+async def stream(model: str, messages: list[dict[str, str]], *, timeout_s: float, **options: Any) -> AsyncIterator[str]:
+    """The model's answer as text deltas; the whole stream is bounded by ``timeout_s``."""
+    litellm = _litellm()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    try:
+        response = await asyncio.wait_for(
+            litellm.acompletion(**_kwargs(model, messages, timeout_s, options), stream=True), timeout_s
+        )
+        iterator = response.__aiter__()
+        while True:
+            try:
+                chunk = await asyncio.wait_for(iterator.__anext__(), max(0.0, deadline - loop.time()))
+            except StopAsyncIteration:
+                return
+            delta = chunk.choices[0].delta.content if chunk.choices else None
+            if delta:
+                yield delta
+    except TimeoutError as e:
+        raise LLMTimeoutError(f"model {model!r} did not finish within {timeout_s:.2f} s") from e
+    except (LLMError, LLMTimeoutError):
+        raise
+    except Exception as e:
+        raise _translate(e, model) from e
