@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     # analysis
     taxonomy: Path | None = None
     escalation_policy: Path | None = None
+    reply_policy: Path | None = None
     embeddings: bool = True
 
     # handoff prose

@@ -9,40 +9,74 @@ not fully reflected.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from server.config import Settings
 from server.context.external import external_facts
-from server.context.model import ContextPackage, Fact, Turn
+from server.context.model import ContextPackage, Escalation, Role, Turn
+from server.escalation import EscalationPolicy, EscalationStep, load_policy
+
+if TYPE_CHECKING:
+    from server.analysis.embedding import BatchingEmbedder, Embedder
+    from server.analysis.issue import IssueClassifier
+    from server.analysis.taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
 
 TurnAnalyser = Callable[[ContextPackage, Turn], None]
+Prepare = Callable[[ContextPackage, Escalation], None]
 
 
 @dataclass
 class Engine:
     turn_analysers: Sequence[TurnAnalyser] = ()
+    classifier: IssueClassifier | None = None
+    embedder: BatchingEmbedder | None = None
+    escalation: EscalationStep = field(default_factory=EscalationStep)
+    taxonomy: Taxonomy | None = None
     errors: list[str] = field(default_factory=list)
+
+    def on_prepare(self, hook: Prepare) -> None:
+        """Called once when a conversation's decision first leaves 'continue'."""
+        self.escalation.on_prepare = hook
 
     async def analyse(self, package: ContextPackage, new_turns: list[Turn]) -> None:
         last = package.analyzed_through_turn
+        customer_spoke = False
         for turn in new_turns:
             if turn.id <= last:
                 continue
             package.transcript.append(turn)
             for analyser in self.turn_analysers:
                 self._run(analyser, package, turn)
+            customer_spoke |= turn.role == Role.CUSTOMER
             last = turn.id
+        if customer_spoke or (new_turns and not package.issue.label):
+            await self._classify(package)
         _merge_external_facts(package)
+        self._run(self.escalation, package)
         package.analyzed_through_turn = last
 
-    def analyse_sync(self, package: ContextPackage, new_turns: list[Turn]) -> None:
-        import asyncio
-
-        asyncio.run(self.analyse(package, new_turns))
+    async def _classify(self, package: ContextPackage) -> None:
+        if self.classifier is None:
+            return
+        text = self.classifier.query_text(package)
+        if not text:
+            return
+        try:
+            if self.embedder is not None:
+                vector = await self.embedder.embed_one(text)
+            else:
+                vector = await asyncio.to_thread(lambda: self.classifier.embedder.embed([text])[0])  # type: ignore[union-attr]
+        except Exception:
+            logger.exception("issue embedding failed")
+            self.errors.append("issue")
+            return
+        self._run(self.classifier.apply, package, vector)
 
     def _run(self, fn: Callable[..., None], *args: object) -> None:
         try:
@@ -54,12 +88,37 @@ class Engine:
 
 
 def _merge_external_facts(package: ContextPackage) -> None:
+    if not package.external_context and not any(f.source == "external" for f in package.facts):
+        return
     own = [f for f in package.facts if f.source != "external"]
     package.facts = own + external_facts(package.external_context)
 
 
-def build_engine(settings: Settings) -> Engine:
-    return Engine()
+def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
+    """The engine a deployment runs: its taxonomy, its actions, its escalation policy."""
+    from server.analysis.rules import build_turn_analysers
+    from server.analysis.taxonomy import load_taxonomy
 
+    taxonomy = load_taxonomy(settings.taxonomy)
+    analysers = build_turn_analysers(
+        actions=taxonomy.action_names, action_descriptions=taxonomy.action_descriptions
+    )
+    try:  # TODO(integration): sentiment lands shortly
+        from server.analysis.sentiment import SentimentAnalyser
 
-__all__ = ["Engine", "Fact", "build_engine"]
+        analysers.append(SentimentAnalyser().update)
+    except ImportError:
+        pass
+    policy: EscalationPolicy = load_policy(settings.escalation_policy)
+    beyond_bot = [label.name for label in taxonomy.labels if label.beyond_bot]
+    engine = Engine(
+        turn_analysers=analysers, escalation=EscalationStep(policy, beyond_bot=beyond_bot), taxonomy=taxonomy
+    )
+    if settings.embeddings:
+        from server.analysis.embedding import BatchingEmbedder, Embedder
+        from server.analysis.issue import IssueClassifier
+
+        embedder = embedder or Embedder()
+        engine.classifier = IssueClassifier(taxonomy, embedder)
+        engine.embedder = BatchingEmbedder(embedder)
+    return engine

@@ -1,16 +1,163 @@
-"""HandoffService and KnowledgeService registration."""
+"""HandoffService: escalation on request, the brief at transfer, prose streaming, draft checks."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from google.protobuf import struct_pb2
 from grpc import aio
 
+from server._proto.handoff.v1 import handoff_pb2 as pb
+from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
+from server.api import convert
+from server.brief.model import Brief, QueueInfo
+from server.brief.prose import generate_brief, prepare_prose, stream_prose
+from server.brief.settings import BriefSettings
+from server.checks import Finding, Policy, check_reply
 from server.context.limits import Limits
+from server.context.model import ContextPackage, Escalation, Stage
+from server.errors import FailedPreconditionError, InvalidArgumentError
 
 if TYPE_CHECKING:
     from server.app import Runtime
 
+logger = logging.getLogger(__name__)
+
+MAX_DRAFT_CHARS = 4000
+MAX_BUDGET_MS = 30_000
+
+
+class HandoffServicer(pb_grpc.HandoffServiceServicer):
+    def __init__(self, runtime: Runtime, limits: Limits, brief_settings: BriefSettings, policy: Policy) -> None:
+        self.live = runtime.live
+        self.limits = limits
+        self.brief_settings = brief_settings
+        self.policy = policy
+
+    async def _settled(self, conversation_id: str) -> ContextPackage:
+        self.limits.check_id("conversation_id", conversation_id)
+        return await self.live.settled(conversation_id)
+
+    async def EvaluateEscalation(
+        self, request: pb.EvaluateEscalationRequest, context: aio.ServicerContext
+    ) -> pb.EscalationState:
+        package = await self._settled(request.conversation_id)
+        return convert.escalation_to_pb(package.escalation)
+
+    async def Handoff(self, request: pb.HandoffRequest, context: aio.ServicerContext) -> pb.HandoffResponse:
+        package = await self._settled(request.conversation_id)
+        if package.stage == Stage.COMPLETED:
+            raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")
+        brief = await generate_brief(
+            package, self.brief_settings, queue=_queue(request), use_llm=request.use_llm,
+            budget_ms=_budget(request, context),
+        )
+        stage = package.stage
+        if request.mark_transferring and stage in (Stage.BOT_HANDLING, Stage.ESCALATION_PENDING):
+            stage = (await self.live.set_stage(request.conversation_id, Stage.TRANSFERRING)).stage
+        return pb.HandoffResponse(brief=brief_to_pb(brief), stage=convert.STAGE_TO_PB[stage])
+
+    async def StreamHandoffProse(
+        self, request: pb.HandoffRequest, context: aio.ServicerContext
+    ) -> AsyncIterator[pb.ProseChunk]:
+        package = await self._settled(request.conversation_id)
+        async for chunk in stream_prose(package, self.brief_settings):
+            yield pb.ProseChunk(field=chunk.field, text=chunk.text, done=chunk.done)
+
+    async def CheckReply(self, request: pb.CheckReplyRequest, context: aio.ServicerContext) -> pb.CheckReplyResponse:
+        if not request.draft.strip():
+            raise InvalidArgumentError("draft is empty")
+        self.limits.check_text("draft", request.draft, MAX_DRAFT_CHARS)
+        package = await self._settled(request.conversation_id)
+        findings = check_reply(package, request.draft, self.policy)
+        return pb.CheckReplyResponse(findings=[finding_to_pb(f) for f in findings])
+
+
+def _queue(request: pb.HandoffRequest) -> QueueInfo | None:
+    if not request.HasField("queue"):
+        return None
+    q = request.queue
+    if q.position < 0 or q.estimated_wait_seconds < 0 or q.agents_available < 0:
+        raise InvalidArgumentError("queue figures cannot be negative")
+    return QueueInfo(position=q.position, estimated_wait_seconds=q.estimated_wait_seconds,
+                     agents_available=q.agents_available)
+
+
+def _budget(request: pb.HandoffRequest, context: aio.ServicerContext) -> int | None:
+    """The LLM budget: the request's, never beyond the caller's own deadline."""
+    if not 0 <= request.llm_budget_ms <= MAX_BUDGET_MS:
+        raise InvalidArgumentError(f"llm_budget_ms must be between 0 and {MAX_BUDGET_MS}")
+    budget = request.llm_budget_ms or None
+    remaining = context.time_remaining()
+    if remaining is not None:
+        cap = max(0, int(remaining * 1000) - 50)  # leave time to answer
+        budget = min(budget, cap) if budget is not None else cap
+    return budget
+
+
+def brief_to_pb(b: Brief) -> pb.Brief:
+    extra = struct_pb2.Struct()
+    extra.update({"issue_text": b.issue_text, "fallback_reason": b.fallback_reason})
+    return pb.Brief(
+        issue=convert.issue_to_pb(b.issue), why_human=b.why_human, focus=b.focus,
+        do_not_ask=[convert.fact_to_pb(f) for f in b.do_not_ask],
+        bot_told=[convert.statement_to_pb(s) for s in b.bot_told],
+        commitments=[convert.commitment_to_pb(c) for c in b.commitments],
+        steps=[convert.step_to_pb(s) for s in b.steps], sentiment_summary=b.sentiment_summary,
+        prior_contacts=[convert.prior_contact_to_pb(p) for p in b.prior_contacts], summary=b.summary,
+        key_sentences=[pb.KeySentence(turn_id=k.turn_id, speaker=k.speaker, text=k.text) for k in b.key_sentences],
+        sections=b.sections, opening_line=b.opening_line, announcement=b.announcement,
+        wait=pb.WaitEstimate(min_seconds=b.wait.min_seconds, max_seconds=b.wait.max_seconds, source=b.wait.source),
+        prose_source=b.prose_source.value,
+        grounding=pb.Grounding(claims_checked=b.grounding.claims_checked, claims_dropped=b.grounding.claims_dropped,
+                               dropped=b.grounding.dropped),
+        analyzed_through_turn=b.analyzed_through_turn, extra=extra,
+    )
+
+
+def finding_to_pb(f: Finding) -> pb.Finding:
+    return pb.Finding(
+        kind=f.kind.value, severity=f.severity.value, span_start=f.span[0], span_end=f.span[1], turn_ids=f.turn_ids,
+        earlier_text=f.earlier_text, known_value=f.known_value, message=f.message,
+        suggested_rewrite=f.suggested_rewrite,
+    )
+
+
+def load_reply_policy(path: object) -> Policy:
+    if path is None:
+        return Policy()
+    try:
+        return Policy.from_mapping(json.loads(Path(str(path)).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as e:
+        raise InvalidArgumentError(f"cannot read reply policy {path}: {e}") from e
+
+
+def _prepare_hook(runtime: Runtime, settings: BriefSettings):  # type: ignore[no-untyped-def]
+    """When escalation first looks likely: mark it pending and start the prose."""
+
+    def prepare(package: ContextPackage, escalation: Escalation) -> None:
+        if package.stage == Stage.BOT_HANDLING:
+            asyncio.get_running_loop().create_task(
+                runtime.live.set_stage(package.conversation_id, Stage.ESCALATION_PENDING)
+            )
+        if settings.model:
+            prepare_prose(package, settings)
+
+    return prepare
+
 
 def add_handoff_services(server: aio.Server, runtime: Runtime, limits: Limits) -> None:
-    return None
+    brief_settings = BriefSettings.from_settings(runtime.settings)
+    policy = load_reply_policy(runtime.settings.reply_policy)
+    runtime.engine.on_prepare(_prepare_hook(runtime, brief_settings))
+    pb_grpc.add_HandoffServiceServicer_to_server(HandoffServicer(runtime, limits, brief_settings, policy), server)
+    try:
+        from server.api.knowledge import add_knowledge_service
+    except ImportError:
+        return
+    add_knowledge_service(server, runtime, limits)

@@ -56,7 +56,7 @@ async def start_server(settings: Settings, engine: object | None = None) -> Runn
 
 
 def test_settings(data_dir: Path, **overrides: object) -> Settings:
-    return Settings(port=0, data_dir=data_dir, embeddings=False, **overrides)  # type: ignore[arg-type]
+    return Settings(**{"port": 0, "data_dir": data_dir, "embeddings": False, **overrides})  # type: ignore[arg-type]
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]

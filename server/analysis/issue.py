@@ -1,0 +1,79 @@
+"""The issue type: embedding similarity between what the customer said and the taxonomy.
+
+Each label is represented twice: its title alone, and its title with its
+description; a conversation's score for a label is the sum of both cosine
+similarities with the customer's turns so far. Confidence is the softmax share
+of the best label; complexity starts from the label's and rises with failed
+steps and repeat contacts. The embedding itself is computed by the caller
+(batched across conversations), hence ``query_text`` / ``apply``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from server.analysis.embedding import Embedder
+from server.analysis.taxonomy import Taxonomy
+from server.context.model import ContextPackage, Issue, Outcome, Role
+
+TEMPERATURE = 0.05  # softmax temperature over summed cosine scores
+MAX_QUERY_CHARS = 2000
+OPENING_MIN_WORDS = 6  # a greeting ("hi there") is not a problem statement
+LEVELS = ("low", "medium", "high")
+
+
+class IssueClassifier:
+    def __init__(self, taxonomy: Taxonomy, embedder: Embedder) -> None:
+        self.taxonomy = taxonomy
+        self.embedder = embedder
+        labels = taxonomy.labels
+        titles = [label.title or label.name.replace("_", " ") for label in labels]
+        described = [
+            f"{title}. {label.description} {' '.join(label.examples)}" for title, label in zip(titles, labels, strict=True)
+        ]
+        self._titles = embedder.embed(titles)
+        self._described = embedder.embed(described)
+
+    def query_text(self, package: ContextPackage) -> str:
+        """The customer's turns, with their first real problem statement said twice:
+        what a conversation is about is usually stated early, whatever it turns into."""
+        said = [t.text for t in package.transcript if t.role == Role.CUSTOMER]
+        opening = next((text for text in said if len(text.split()) >= OPENING_MIN_WORDS), "")
+        return " ".join([opening, *said]).strip()[:MAX_QUERY_CHARS]
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        return self._titles @ vector + self._described @ vector  # type: ignore[no-any-return]
+
+    def apply(self, package: ContextPackage, vector: np.ndarray) -> None:
+        scores = self.scores(vector)
+        weights = np.exp((scores - scores.max()) / TEMPERATURE)
+        weights /= weights.sum()
+        order = np.argsort(-weights)
+        best = self.taxonomy.labels[int(order[0])]
+        package.issue = Issue(
+            label=best.name, group=best.group, confidence=round(float(weights[order[0]]), 3),
+            complexity=_complexity(best.complexity, package),
+            turn_ids=[t.id for t in package.transcript if t.role == Role.CUSTOMER][:3],
+            alternatives=[(self.taxonomy.labels[int(i)].name, round(float(weights[i]), 3)) for i in order[1:4]],
+        )
+
+    def classify(self, package: ContextPackage) -> None:
+        text = self.query_text(package)
+        if text:
+            self.apply(package, self.embedder.embed([text])[0])
+
+
+def _complexity(base: str, package: ContextPackage) -> str:
+    level = LEVELS.index(base) if base in LEVELS else 1
+    failed = sum(1 for step in package.steps if step.outcome == Outcome.FAILED)
+    if failed >= 2 or len(package.prior_contacts) >= 2:
+        level += 1
+    return LEVELS[min(level, len(LEVELS) - 1)]
+
+
+def top_labels(classifier: IssueClassifier, texts: Sequence[str]) -> list[str]:
+    """The best label for each text: a convenience for evaluation scripts."""
+    vectors = classifier.embedder.embed(list(texts))
+    return [classifier.taxonomy.labels[int(np.argmax(classifier.scores(v)))].name for v in vectors]

@@ -1,0 +1,120 @@
+"""The shipped sample conversation through the real server, the real engine and the real embedding model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc import aio
+
+from server._proto.handoff.v1 import handoff_pb2 as pb
+from server.analysis.engine import build_engine
+from server.cli import DEMO
+from server.replay import read_conversations, turn_request
+from tests.api.conftest import Running, start_server, status_of, test_settings
+
+
+@pytest.fixture
+async def full(tmp_path: Path, embedder) -> AsyncIterator[Running]:
+    settings = test_settings(tmp_path, embeddings=True)
+    instance = await start_server(settings, build_engine(settings, embedder=embedder))
+    yield instance
+    await instance.stop()
+
+
+async def play_demo(running: Running) -> str:
+    """The three contacts of the sample customer; returns the third conversation's id."""
+    conversation_id = ""
+    for recorded in read_conversations(DEMO):
+        conversation_id = recorded.id
+        await running.conversations.CreateConversation(
+            pb.CreateConversationRequest(conversation_id=recorded.id, customer_id=recorded.customer_id)
+        )
+        for index, raw in enumerate(recorded.turns):
+            await running.conversations.AppendTurn(turn_request(recorded.id, index, raw, after_cut=False))
+        if recorded.outcome:
+            await running.runtime.live.settled(recorded.id)
+            await running.conversations.CompleteConversation(
+                pb.CompleteConversationRequest(conversation_id=recorded.id, outcome=recorded.outcome)
+            )
+    return conversation_id
+
+
+async def test_sample_package_has_facts_commitments_steps_and_prior_contacts(full: Running) -> None:
+    cid = await play_demo(full)
+    package = await full.conversations.GetContextPackage(
+        pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=12, wait_ms=10_000)
+    )
+    facts = {(f.type, f.value) for f in package.facts}
+    assert ("email", "maria.lopez@example.com") in facts
+    assert any(f.value == "88412" for f in package.facts)
+    assert all(f.turn_ids for f in package.facts if f.source == "customer")
+    assert any(c.deadline and "24 hours" in c.deadline for c in package.commitments)
+    # the $20 credit was only offered (and declined): something the bot said, not a promise
+    assert any("$20 credit" in s.text for s in package.bot_statements)
+    assert not any(c.amount and "20" in c.amount for c in package.commitments)
+    assert [s.name for s in package.steps][:1] == ["pull-up-account"]
+    assert [c.conversation_id for c in package.prior_contacts] == ["demo-first-contact", "demo-second-contact"]
+    # late in the conversation the customer demands a refund: the delay stays among the candidates
+    assert "delivery_delay" in [package.issue.label, *(a.label for a in package.issue.alternatives)]
+    assert package.escalation.decision == pb.ESCALATE_NOW
+    assert "asked_for_human" in {r.code for r in package.escalation.reasons}
+
+
+async def test_handoff_returns_brief_opening_line_and_bounded_announcement(full: Running) -> None:
+    cid = await play_demo(full)
+    response = await full.handoff.Handoff(
+        pb.HandoffRequest(conversation_id=cid, queue=pb.QueueInfo(position=2, estimated_wait_seconds=120),
+                          mark_transferring=True)
+    )
+    brief = response.brief
+    assert response.stage == pb.TRANSFERRING
+    assert brief.prose_source == "deterministic"
+    assert {"SITUATION", "ACTION", "RESOLUTION"} <= set(brief.sections)
+    assert any(f.value == "maria.lopez@example.com" for f in brief.do_not_ask)
+    assert brief.commitments and brief.why_human
+    assert 0 < brief.wait.min_seconds <= 120 <= brief.wait.max_seconds <= 3600
+    assert "minute" in brief.announcement
+    assert brief.opening_line and brief.opening_line != brief.announcement
+
+
+async def test_check_reply_finds_repeat_question_and_passes_consistent_draft(full: Running) -> None:
+    cid = await play_demo(full)
+    repeat = await full.handoff.CheckReply(
+        pb.CheckReplyRequest(conversation_id=cid, draft="Hi Maria, could you give me your order number so I can check?")
+    )
+    assert [f.kind for f in repeat.findings] == ["repeat_question"]
+    assert repeat.findings[0].known_value == "88412"
+    contradiction = await full.handoff.CheckReply(
+        pb.CheckReplyRequest(conversation_id=cid, draft="I checked and your order hasn't shipped yet.")
+    )
+    assert "contradiction" in {f.kind for f in contradiction.findings}
+    consistent = await full.handoff.CheckReply(
+        pb.CheckReplyRequest(
+            conversation_id=cid,
+            draft="Your order 88412 shipped on Monday and you'll get an update by email within 24 hours.",
+        )
+    )
+    assert list(consistent.findings) == []
+
+
+async def test_empty_draft_is_invalid_argument(full: Running) -> None:
+    cid = await full.create()
+    with pytest.raises(aio.AioRpcError) as caught:
+        await full.handoff.CheckReply(pb.CheckReplyRequest(conversation_id=cid, draft="   "))
+    assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_escalation_is_available_on_request(full: Running) -> None:
+    cid = await full.create()
+    await full.say(cid, "r1", "I want to speak to a human agent right now")
+    state = await full.handoff.EvaluateEscalation(pb.EvaluateEscalationRequest(conversation_id=cid))
+    assert state.decision == pb.ESCALATE_NOW and state.reasons[0].turn_ids == [1]
+
+
+def test_sample_conversation_file_is_valid_json() -> None:
+    rows = json.loads(DEMO.read_text())
+    assert rows[-1]["customer_id"] == rows[0]["customer_id"]
