@@ -1,7 +1,7 @@
 """Escalation timing on the project's labelled scenarios: right turn, premature, late.
 
 Each scenario in bench/escalation_scenarios.json is fed turn by turn through the
-rule-based analysers that exist (facts/steps/... and sentiment, when importable)
+server's rule-based analysers (facts, statements, commitments, steps, sentiment)
 and then ``decide()``. The first turn at which the decision reaches the scenario's
 ``expect`` level is compared with its golden turn:
 
@@ -26,7 +26,6 @@ JSON transcript, as ``handoff replay`` reads it) offline, up to its cut turn.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
@@ -50,19 +49,11 @@ Analyser = Callable[[ContextPackage, Turn], None]
 
 
 def load_analysers() -> list[Analyser]:
-    """The per-turn analysers that exist now; a note for each that does not."""
-    found: list[Analyser] = []
-    try:
-        found.extend(importlib.import_module("server.analysis.rules").build_turn_analysers())
-    except Exception as e:  # noqa: BLE001 - the bench runs with whatever is there
-        print(f"note: server.analysis.rules not usable ({type(e).__name__}: {e}); transcript-only signals")
-    names = {getattr(a, "__module__", "") for a in found} | {type(a).__module__ for a in found}
-    if "server.analysis.sentiment" not in names:
-        try:
-            found.append(importlib.import_module("server.analysis.sentiment").update)
-        except Exception as e:  # noqa: BLE001
-            print(f"note: server.analysis.sentiment not usable ({type(e).__name__}: {e}); cue-word frustration")
-    return found
+    """The server's own per-turn analysers: facts, statements, commitments, steps, sentiment."""
+    from server.analysis.rules import build_turn_analysers
+    from server.analysis.sentiment import SentimentAnalyser
+
+    return [*build_turn_analysers(), SentimentAnalyser().update]
 
 
 def run(scenario: dict[str, Any], analysers: list[Analyser], base: EscalationPolicy) -> list[Escalation]:

@@ -97,18 +97,14 @@ def _merge_external_facts(package: ContextPackage) -> None:
 def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
     """The engine a deployment runs: its taxonomy, its actions, its escalation policy."""
     from server.analysis.rules import build_turn_analysers
+    from server.analysis.sentiment import SentimentAnalyser
     from server.analysis.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(settings.taxonomy)
     analysers = build_turn_analysers(
         actions=taxonomy.action_names, action_descriptions=taxonomy.action_descriptions
     )
-    try:  # TODO(integration): sentiment lands shortly
-        from server.analysis.sentiment import SentimentAnalyser
-
-        analysers.append(SentimentAnalyser().update)
-    except ImportError:
-        pass
+    analysers.append(SentimentAnalyser().update)
     policy: EscalationPolicy = load_policy(settings.escalation_policy)
     beyond_bot = [label.name for label in taxonomy.labels if label.beyond_bot]
     engine = Engine(
