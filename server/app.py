@@ -18,6 +18,7 @@ from grpc_reflection.v1alpha import reflection
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
+from server.analysis.embedding import Embedder
 from server.analysis.engine import Engine, build_engine
 from server.api.conversations import ConversationServicer
 from server.api.interceptors import ErrorInterceptor
@@ -26,6 +27,7 @@ from server.context.limits import Limits
 from server.context.live import LiveContext
 from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
+from server.knowledge.store import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class Runtime:
     live: LiveContext
     engine: Engine
     health: health_async.HealthServicer
+    knowledge: KnowledgeBase | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -55,11 +58,29 @@ def build_store(settings: Settings) -> ContextStore:
     return SQLiteStore(settings.data_dir / "context.sqlite3", settings.sqlite_synchronous)
 
 
-def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
+def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Embedder | None = None) -> Runtime:
+    """The store, the engine and the knowledge base, sharing one embedding model."""
+    if settings.embeddings and embedder is None:
+        embedder = engine.classifier.embedder if engine and engine.classifier else Embedder()
     store = build_store(settings)
-    engine = engine or build_engine(settings)
+    engine = engine or build_engine(settings, embedder)
     live = LiveContext(store, engine.analyse)
-    return Runtime(settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer())
+    return Runtime(
+        settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
+        knowledge=_open_knowledge(settings, embedder),
+    )
+
+
+def _open_knowledge(settings: Settings, embedder: Embedder | None) -> KnowledgeBase | None:
+    if embedder is None:
+        return None
+    from server.knowledge.cli import open_knowledge
+
+    try:
+        return open_knowledge(settings, embedder)
+    except Exception:  # the server still runs; KnowledgeService answers UNAVAILABLE
+        logger.exception("knowledge base unavailable")
+        return None
 
 
 async def build_server(settings: Settings, runtime: Runtime | None = None) -> tuple[aio.Server, int, Runtime]:

@@ -15,6 +15,14 @@ from server.errors import HandoffError
 logger = logging.getLogger("handoff")
 
 DEMO = Path(__file__).resolve().parent / "demo" / "delayed_order.json"
+SAMPLE_KB = Path(__file__).resolve().parents[1] / "kb"
+DEMO_AGENT_TURNS = ["Hi Maria, I'm Sam from the delivery team. I have everything from your chat."]
+DEMO_DRAFTS = [
+    "Could you give me your order number so I can look into it?",
+    "I checked and your order hasn't shipped yet.",
+    "Your order 88412 shipped on Monday; I've asked the carrier to expedite it and you'll get an update "
+    "by email within 24 hours.",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +89,7 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if demo:
-        asyncio.create_task(_play_demo(f"127.0.0.1:{port}"))
+        asyncio.create_task(_play_demo(runtime, f"127.0.0.1:{port}"))
     await stop.wait()
     logger.info("shutting down: draining calls for up to %.0f s", settings.grace_s)
     await runtime.health.enter_graceful_shutdown()
@@ -89,10 +97,29 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     await runtime.close()
 
 
-async def _play_demo(target: str) -> None:
-    await asyncio.to_thread(_replay_file, target, DEMO, None, False, False)
+async def _play_demo(runtime: object, target: str) -> None:
+    knowledge = getattr(runtime, "knowledge", None)
+    if knowledge is not None and SAMPLE_KB.is_dir():
+        from server.knowledge.ingest import ingest
+
+        await asyncio.to_thread(ingest, knowledge, [SAMPLE_KB])
+    await asyncio.to_thread(_demo_client, target)
     print("\ndemo done; the server keeps running (Ctrl-C to stop). Try: handoff replay "
           f"{DEMO} --target {target}", flush=True)
+
+
+def _demo_client(target: str) -> None:
+    import grpc
+
+    from server.replay import Replayer, read_conversations
+
+    with grpc.insecure_channel(target) as channel:
+        replayer = Replayer(channel, sys.stdout)
+        last = None
+        for recorded in read_conversations(DEMO):
+            last = replayer.play(recorded)
+        if last is not None:
+            replayer.assist(last.conversation_id, DEMO_AGENT_TURNS, DEMO_DRAFTS)
 
 
 # ------------------------------------------------------------------ replay

@@ -97,6 +97,21 @@ def describe_brief(b: pb.Brief) -> str:
     return "\n".join(lines)
 
 
+def describe_suggestion(s: pb.Suggestion) -> str:
+    head = f"  [{s.kind}] {s.title}"
+    if s.kind == "knowledge":
+        return head + f"  ({s.score:.2f})\n      {_short(s.text, 110)}"
+    if s.kind == "reply_check":
+        lines = [head]
+        for f in s.findings:
+            value = f" (the customer gave: {f.known_value})" if f.known_value else ""
+            lines.append(f"      {f.severity} {f.kind}: {f.message}{value}")
+            if f.suggested_rewrite:
+                lines.append(f"      suggest: {f.suggested_rewrite}")
+        return "\n".join(lines)
+    return head + (f": {_short(s.text, 100)}" if s.text else "")
+
+
 def _section(title: str, items: list[str]) -> list[str]:
     if not items:
         return [f"{title + ':':<12} -"]

@@ -19,7 +19,7 @@ import grpc
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
-from server.display import describe_brief, describe_package, describe_turn
+from server.display import describe_brief, describe_package, describe_suggestion, describe_turn
 
 SPEAKER_ROLES = {
     "customer": pb.CUSTOMER,
@@ -88,6 +88,7 @@ class Replayer:
     def __init__(self, channel: grpc.Channel, out: IO[str], json_output: bool = False, unique: bool = True) -> None:
         self.conversations = pb_grpc.ConversationServiceStub(channel)
         self.handoff = pb_grpc.HandoffServiceStub(channel)
+        self.knowledge = pb_grpc.KnowledgeServiceStub(channel)
         self.out = out
         self.json_output = json_output
         self.unique = unique
@@ -133,6 +134,22 @@ class Replayer:
                 return
             raise
         self._print(describe_brief(response.brief))
+
+    def assist(self, conversation_id: str, agent_turns: list[str], drafts: list[str]) -> None:
+        """An agent desktop after the handoff: the agent's turns, then drafts, with suggestions as they come."""
+
+        def events() -> Iterator[pb.AssistRequest]:
+            yield pb.AssistRequest(open_conversation_id=conversation_id)
+            for index, text in enumerate(agent_turns):
+                yield pb.AssistRequest(turn=pb.AppendTurnRequest(
+                    request_id=f"agent-{index + 1}", role=pb.HUMAN_AGENT, text=text))
+            for draft in drafts:
+                yield pb.AssistRequest(draft=draft)
+
+        self._print(f"\n--- live assist for {conversation_id} after the handoff")
+        for response in self.knowledge.Assist(events()):
+            for s in response.suggestions:
+                self._print(describe_suggestion(s))
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)

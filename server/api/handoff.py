@@ -156,8 +156,6 @@ def add_handoff_services(server: aio.Server, runtime: Runtime, limits: Limits) -
     policy = load_reply_policy(runtime.settings.reply_policy)
     runtime.engine.on_prepare(_prepare_hook(runtime, brief_settings))
     pb_grpc.add_HandoffServiceServicer_to_server(HandoffServicer(runtime, limits, brief_settings, policy), server)
-    try:
-        from server.api.knowledge import add_knowledge_service
-    except ImportError:
-        return
-    add_knowledge_service(server, runtime, limits)
+    from server.api.knowledge import add_knowledge_service
+
+    add_knowledge_service(server, runtime, limits, policy)

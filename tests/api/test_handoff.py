@@ -118,3 +118,56 @@ async def test_escalation_is_available_on_request(full: Running) -> None:
 def test_sample_conversation_file_is_valid_json() -> None:
     rows = json.loads(DEMO.read_text())
     assert rows[-1]["customer_id"] == rows[0]["customer_id"]
+
+
+async def test_search_knowledge_finds_the_shipped_delivery_passage(full: Running) -> None:
+    from server.knowledge.ingest import ingest
+
+    report = ingest(full.runtime.knowledge, [Path(__file__).resolve().parents[2] / "kb"])
+    assert report.added > 0
+    response = await full.knowledge.SearchKnowledge(
+        pb.SearchKnowledgeRequest(query="the parcel is late, how do I chase the carrier?", top_k=3)
+    )
+    assert response.passages and "delivery" in response.passages[0].source
+    assert response.passages[0].heading_path and response.passages[0].score > 0
+
+
+async def test_live_assist_suggests_then_checks_drafts_and_stores_feedback(full: Running) -> None:
+    from server.knowledge.ingest import ingest
+
+    ingest(full.runtime.knowledge, [Path(__file__).resolve().parents[2] / "kb"])
+    cid = await play_demo(full)
+
+    async def desktop():
+        yield pb.AssistRequest(open_conversation_id=cid)
+        yield pb.AssistRequest(turn=pb.AppendTurnRequest(
+            request_id="agent-1", role=pb.HUMAN_AGENT, text="Hi Maria, I'm Sam. I'm looking at order 88412 now."))
+        yield pb.AssistRequest(draft="Could you give me your order number please?")
+        yield pb.AssistRequest(feedback=pb.SuggestionFeedback(conversation_id=cid, suggestion_id="s-1", action="used"))
+
+    responses = [r async for r in full.knowledge.Assist(desktop())]
+    suggestions = [s for r in responses for s in r.suggestions]
+    kinds = {s.kind for s in suggestions}
+    assert {"knowledge", "commitment", "reply_check"} <= kinds
+    assert len({s.suggestion_id for s in suggestions}) == len(suggestions)  # nothing sent twice
+    check = next(s for s in suggestions if s.kind == "reply_check")
+    assert check.findings[0].kind == "repeat_question" and check.findings[0].known_value == "88412"
+    assert [(f.suggestion_id, f.action) for f in await full.runtime.store.list_feedback(cid)] == [("s-1", "used")]
+
+
+async def test_assist_before_opening_a_conversation_is_refused(full: Running) -> None:
+    async def desktop():
+        yield pb.AssistRequest(draft="hello")
+
+    with pytest.raises(aio.AioRpcError) as caught:
+        async for _ in full.knowledge.Assist(desktop()):
+            pass
+    assert status_of(caught.value) == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_bad_feedback_action_is_invalid_argument(full: Running) -> None:
+    cid = await full.create()
+    with pytest.raises(aio.AioRpcError) as caught:
+        await full.knowledge.SubmitFeedback(pb.SuggestionFeedback(conversation_id=cid, suggestion_id="x",
+                                                                  action="loved"))
+    assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
