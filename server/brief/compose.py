@@ -46,7 +46,9 @@ def compose_brief(package: ContextPackage, settings: BriefSettings | None = None
         summary=summarise(turns, found),
         key_sentences=[KeySentence(turn_id=s.turn_id, speaker=s.speaker, text=s.text) for s in key_sentences(turns, found)],
         sections={},
-        opening_line=phrasing.opening_line(package.issue, facts, steps, turns, _main_problem(problem)),
+        opening_line=phrasing.opening_line(
+            package.issue, facts, steps, turns, _main_problem(problem), commitments, len(package.prior_contacts)
+        ),
         announcement=phrasing.announcement(package.escalation.reasons, wait),
         wait=wait,
         analyzed_through_turn=package.analyzed_through_turn or (turns[-1].id if turns else 0),

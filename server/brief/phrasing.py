@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from server.brief.model import QueueInfo, WaitEstimate
 from server.brief.settings import BriefSettings
-from server.context.model import Fact, Issue, Reason, Step, Turn
+from server.context.model import Commitment, Fact, Issue, Reason, Step, Turn
 
 _FACT_PREFERENCE = ("order_id", "order", "account_id", "tracking", "booking", "ticket", "product", "item")
 _REASON_PHRASES = {
@@ -84,18 +84,41 @@ def second_person(sentence: str) -> str:
 
 
 def opening_line(
-    issue: Issue, facts: Sequence[Fact], steps: Sequence[Step], transcript: Sequence[Turn], problem: str = ""
+    issue: Issue,
+    facts: Sequence[Fact],
+    steps: Sequence[Step],
+    transcript: Sequence[Turn],
+    problem: str = "",
+    commitments: Sequence[Commitment] = (),
+    prior_contacts: int = 0,
 ) -> str:
-    """Names the issue and the most telling fact, or else the customer's problem in their words."""
+    """Names the issue and the most telling fact (or the customer's problem in their words),
+    how many times they have contacted us, and the promise made to them."""
     subject = topic(issue, facts)
     if subject == "this" and problem:
         line = f"I can see that {second_person(problem)}{since_phrase(transcript)}"
+    elif prior_contacts:
+        line = f"I can see this is your {_ordinal(prior_contacts + 1)} time contacting us about {subject}"
     else:
         line = f"I can see you've been trying to resolve {subject}{since_phrase(transcript)}"
-    tried = [s.name for s in steps if s.name][-1:]
-    if tried:
-        line += f", and where things got to: {tried[0][:100].rstrip('.')}"
+    promise = _customer_facing_promise(commitments)
+    if promise:
+        line += f", and that we told you {promise}"
     return line + " — let me pick up exactly where things were."
+
+
+def _customer_facing_promise(commitments: Sequence[Commitment]) -> str:
+    """The latest promise worded to the customer ("You'll get an update ..."), in reported speech."""
+    for commitment in reversed(commitments):
+        text = commitment.text.strip().rstrip(".!")
+        reported, changed = re.subn(r"(?i)^you(?:'ll|’ll| will)\b", "you'd", text)
+        if changed:
+            return reported
+    return ""
+
+
+def _ordinal(n: int) -> str:
+    return {2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
 
 
 def announcement(reasons: Sequence[Reason], wait: WaitEstimate) -> str:
