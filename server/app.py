@@ -65,6 +65,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
     store = build_store(settings)
     engine = engine or build_engine(settings, embedder)
     live = LiveContext(store, engine.analyse)
+    engine.on_late_issue = live.touch
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
         knowledge=_open_knowledge(settings, embedder),

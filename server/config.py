@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     escalation_policy: Path | None = None
     reply_policy: Path | None = None
     embeddings: bool = True
+    issue_wait_ms: int = Field(10, ge=0)  # a turn's analysis waits this long at most for the issue label
 
     # handoff prose
     llm_model: str = ""

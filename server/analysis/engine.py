@@ -38,7 +38,14 @@ class Engine:
     embedder: BatchingEmbedder | None = None
     escalation: EscalationStep = field(default_factory=EscalationStep)
     taxonomy: Taxonomy | None = None
+    # How long a turn's analysis waits for the (batched) issue embedding. None waits for it
+    # (evaluation); the server waits briefly and applies a late result when it lands.
+    issue_wait_s: float | None = None
+    on_late_issue: Callable[[str], None] | None = None
     errors: list[str] = field(default_factory=list)
+    _wanted: dict[str, str] = field(default_factory=dict)  # conversation -> newest text to classify
+    _in_flight: set[str] = field(default_factory=set)
+    _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
 
     def on_prepare(self, hook: Prepare) -> None:
         """Called once when a conversation's decision first leaves 'continue'."""
@@ -55,7 +62,7 @@ class Engine:
                 self._run(analyser, package, turn)
             customer_spoke |= turn.role == Role.CUSTOMER
             last = turn.id
-        if customer_spoke or (new_turns and not package.issue.label):
+        if customer_spoke:
             await self._classify(package)
         _merge_external_facts(package)
         self._run(self.escalation, package)
@@ -67,16 +74,41 @@ class Engine:
         text = self.classifier.query_text(package)
         if not text:
             return
-        try:
-            if self.embedder is not None:
-                vector = await self.embedder.embed_one(text)
-            else:
-                vector = await asyncio.to_thread(lambda: self.classifier.embedder.embed([text])[0])  # type: ignore[union-attr]
-        except Exception:
-            logger.exception("issue embedding failed")
-            self.errors.append("issue")
+        cid = package.conversation_id
+        self._wanted[cid] = text
+        if cid in self._in_flight:
+            self._late.add(cid)  # the running embedding picks up the newest text when it is done
             return
-        self._run(self.classifier.apply, package, vector)
+        task = asyncio.ensure_future(self._embed(package))
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.issue_wait_s)
+        except TimeoutError:
+            self._late.add(cid)  # applied when it lands; on_late_issue tells the live context
+
+    async def _embed(self, package: ContextPackage) -> None:
+        cid = package.conversation_id
+        self._in_flight.add(cid)
+        try:
+            while cid in self._wanted:
+                text = self._wanted.pop(cid)
+                try:
+                    vector = await self._vector(text)
+                except Exception:
+                    logger.exception("issue embedding failed")
+                    self.errors.append("issue")
+                    return
+                self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
+        finally:
+            self._in_flight.discard(cid)
+        if cid in self._late:
+            self._late.discard(cid)
+            if self.on_late_issue is not None:
+                self.on_late_issue(cid)
+
+    async def _vector(self, text: str):  # type: ignore[no-untyped-def]
+        if self.embedder is not None:
+            return await self.embedder.embed_one(text)
+        return await asyncio.to_thread(lambda: self.classifier.embedder.embed([text])[0])  # type: ignore[union-attr]
 
     def _run(self, fn: Callable[..., None], *args: object) -> None:
         try:
@@ -117,4 +149,5 @@ def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine
         embedder = embedder or Embedder()
         engine.classifier = IssueClassifier(taxonomy, embedder)
         engine.embedder = BatchingEmbedder(embedder)
+        engine.issue_wait_s = settings.issue_wait_ms / 1000
     return engine

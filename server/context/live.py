@@ -52,6 +52,13 @@ class LiveContext:
         self._kick(conversation_id, live)
         return stored, duplicate
 
+    def touch(self, conversation_id: str) -> None:
+        """Something changed outside a turn (a late issue label): re-run the package steps, save, publish."""
+        live = self._live.get(conversation_id)
+        if live is not None:
+            live.dirty = True
+            self._kick(conversation_id, live)
+
     async def refresh(self, conversation_id: str) -> None:
         """Re-run the package steps (after outside context or a stage change)."""
         live = await self._get_live(conversation_id)

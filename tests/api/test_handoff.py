@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from tests.api.conftest import Running, start_server, status_of, test_settings
 
 @pytest.fixture
 async def full(tmp_path: Path, embedder) -> AsyncIterator[Running]:
-    settings = test_settings(tmp_path, embeddings=True)
+    settings = test_settings(tmp_path, embeddings=True, issue_wait_ms=10_000)  # labels land within the turn
     instance = await start_server(settings, build_engine(settings, embedder=embedder))
     yield instance
     await instance.stop()
@@ -171,3 +172,25 @@ async def test_bad_feedback_action_is_invalid_argument(full: Running) -> None:
         await full.knowledge.SubmitFeedback(pb.SuggestionFeedback(conversation_id=cid, suggestion_id="x",
                                                                   action="loved"))
     assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_late_issue_label_is_applied_and_published(tmp_path: Path, embedder) -> None:
+    settings = test_settings(tmp_path, embeddings=True, issue_wait_ms=0)  # never wait for the embedding
+    instance = await start_server(settings, build_engine(settings, embedder=embedder))
+    try:
+        cid = await instance.create()
+        ack = await instance.say(cid, "r1", "I forgot my password and the reset link never arrived")
+        first = await instance.conversations.GetContextPackage(
+            pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=ack.turn_id, wait_ms=5000)
+        )
+        assert first.analyzed_through_turn == 1
+        for _ in range(100):
+            package = await instance.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid))
+            if package.issue.label:
+                break
+            await asyncio.sleep(0.05)
+        assert package.issue.label == "account_access"
+        stored = await instance.runtime.store.load_package(cid)
+        assert stored is not None and stored.issue.label == "account_access"
+    finally:
+        await instance.stop()
