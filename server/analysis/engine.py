@@ -46,6 +46,7 @@ class Engine:
     _wanted: dict[str, str] = field(default_factory=dict)  # conversation -> newest text to classify
     _in_flight: set[str] = field(default_factory=set)
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
+    _done: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def on_prepare(self, hook: Prepare) -> None:
         """Called once when a conversation's decision first leaves 'continue'."""
@@ -85,9 +86,19 @@ class Engine:
         except TimeoutError:
             self._late.add(cid)  # applied when it lands; on_late_issue tells the live context
 
+    async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
+        """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
+        done = self._done.get(conversation_id)
+        if done is not None:
+            try:
+                await asyncio.wait_for(done.wait(), timeout_s)
+            except TimeoutError:
+                pass
+
     async def _embed(self, package: ContextPackage) -> None:
         cid = package.conversation_id
         self._in_flight.add(cid)
+        done = self._done.setdefault(cid, asyncio.Event())
         try:
             while cid in self._wanted:
                 text = self._wanted.pop(cid)
@@ -100,6 +111,8 @@ class Engine:
                 self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
         finally:
             self._in_flight.discard(cid)
+            self._done.pop(cid, None)
+            done.set()
         if cid in self._late:
             self._late.discard(cid)
             if self.on_late_issue is not None:

@@ -30,17 +30,22 @@ logger = logging.getLogger(__name__)
 
 MAX_DRAFT_CHARS = 4000
 MAX_BUDGET_MS = 30_000
+ISSUE_WAIT_S = 0.3  # at transfer, how long to wait for an issue label being computed
 
 
 class HandoffServicer(pb_grpc.HandoffServiceServicer):
     def __init__(self, runtime: Runtime, limits: Limits, brief_settings: BriefSettings, policy: Policy) -> None:
         self.live = runtime.live
+        self.engine = runtime.engine
         self.limits = limits
         self.brief_settings = brief_settings
         self.policy = policy
 
     async def _settled(self, conversation_id: str) -> ContextPackage:
+        """Every stored turn analysed, and the issue label of the latest text if it is moments away."""
         self.limits.check_id("conversation_id", conversation_id)
+        await self.live.settled(conversation_id)
+        await self.engine.issue_settled(conversation_id, ISSUE_WAIT_S)
         return await self.live.settled(conversation_id)
 
     async def EvaluateEscalation(
