@@ -19,6 +19,7 @@ from server.analysis.taxonomy import Taxonomy
 from server.context.model import ContextPackage, Issue, Outcome, Role
 
 TEMPERATURE = 0.05  # softmax temperature over summed cosine scores
+PROCEDURE_WEIGHT = 0.08  # how much the steps already taken count, against a label's declared procedure
 MAX_QUERY_CHARS = 2000
 OPENING_MIN_WORDS = 6  # a greeting ("hi there") is not a problem statement
 LEVELS = ("low", "medium", "high")
@@ -35,6 +36,7 @@ class IssueClassifier:
         ]
         self._titles = embedder.embed(titles)
         self._described = embedder.embed(described)
+        self._procedures = [frozenset(label.required_actions) for label in labels]
 
     def query_text(self, package: ContextPackage) -> str:
         """The customer's turns, with their first real problem statement said twice:
@@ -46,8 +48,17 @@ class IssueClassifier:
     def scores(self, vector: np.ndarray) -> np.ndarray:
         return self._titles @ vector + self._described @ vector  # type: ignore[no-any-return]
 
+    def procedure_fit(self, package: ContextPackage) -> np.ndarray:
+        """Per label: the share of the steps taken that its procedure has, less the share it lacks.
+        The bot follows the deployment's procedure for the issue it is handling, so its actions are
+        evidence; with no declared procedures every label scores the same and nothing changes."""
+        taken = {step.name for step in package.steps}
+        if not taken:
+            return np.zeros(len(self._procedures))
+        return np.array([(2 * len(taken & p) - len(taken)) / len(taken) for p in self._procedures])
+
     def apply(self, package: ContextPackage, vector: np.ndarray) -> None:
-        scores = self.scores(vector)
+        scores = self.scores(vector) + PROCEDURE_WEIGHT * self.procedure_fit(package)
         weights = np.exp((scores - scores.max()) / TEMPERATURE)
         weights /= weights.sum()
         order = np.argsort(-weights)
