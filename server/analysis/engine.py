@@ -141,13 +141,15 @@ def _merge_external_facts(package: ContextPackage) -> None:
 
 def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
     """The engine a deployment runs: its taxonomy, its actions, its escalation policy."""
+    from server.analysis.facts import FactType
     from server.analysis.rules import build_turn_analysers
     from server.analysis.sentiment import SentimentAnalyser
     from server.analysis.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(settings.taxonomy)
     analysers = build_turn_analysers(
-        actions=taxonomy.action_names, action_descriptions=taxonomy.action_descriptions
+        actions=taxonomy.action_names, action_descriptions=taxonomy.action_descriptions,
+        extra_fact_types=[FactType(f.name, f.pattern, tuple(f.keywords)) for f in taxonomy.facts],
     )
     analysers.append(SentimentAnalyser().update)
     policy: EscalationPolicy = load_policy(settings.escalation_policy)

@@ -1,12 +1,14 @@
 """The deployment's issue taxonomy, loaded once at start-up.
 
 A taxonomy file (JSON, or TOML) lists labels, each with a description and
-optional examples, a group, a complexity and whether it is beyond the bot:
+optional examples, a group, a complexity and whether it is beyond the bot; the
+actions the bot can take; and fact types of the deployment's own:
 
     {"labels": [{"name": "delivery_delay", "group": "shipping",
                  "description": "The order is late ...", "examples": ["where is my parcel"],
                  "complexity": "medium", "beyond_bot": false}],
-     "actions": [{"name": "send-reset-link", "description": "..."}]}
+     "actions": [{"name": "send-reset-link", "description": "..."}],
+     "facts": [{"name": "policy_number", "pattern": "\\b(POL-\\d{6})\\b"}]}
 
 A folder in ABCD's layout (ontology.json, guidelines.json, kb.json) is read as
 ABCD's taxonomy: its subflows as labels, described by their guideline text,
@@ -21,7 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from server.context.model import Model
 from server.errors import InvalidArgumentError
@@ -45,9 +47,27 @@ class Action(Model):
     description: str = ""
 
 
+class DeclaredFact(Model):
+    """A fact type of the deployment's own: a regular expression (group 1 is the value) and/or keywords."""
+
+    name: str = Field(min_length=1)
+    pattern: str = ""
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ValueError(f"pattern does not compile: {e}") from e
+        return pattern
+
+
 class Taxonomy(Model):
     labels: list[Label] = Field(min_length=1)
     actions: list[Action] = Field(default_factory=list)
+    facts: list[DeclaredFact] = Field(default_factory=list)
 
     @property
     def action_names(self) -> list[str]:

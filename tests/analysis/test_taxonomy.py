@@ -55,3 +55,29 @@ def test_a_malformed_taxonomy_is_refused_naming_the_problem(tmp_path: Path, cont
     path.write_text(content)
     with pytest.raises(InvalidArgumentError, match=mentions):
         load_taxonomy(path)
+
+
+def test_fact_types_the_taxonomy_declares_are_extracted(tmp_path: Path) -> None:
+    import asyncio
+
+    from server.analysis.engine import build_engine
+    from server.config import Settings
+    from server.context.model import ContextPackage, Role, Turn
+
+    path = tmp_path / "insurer.json"
+    path.write_text(json.dumps({
+        "labels": [{"name": "claim", "description": "An insurance claim"}],
+        "facts": [{"name": "policy_number", "pattern": r"\b(POL-\d{6})\b"}, {"name": "vehicle", "keywords": ["Toyota"]}],
+    }))
+    engine = build_engine(Settings(taxonomy=path, embeddings=False))
+    package = ContextPackage(conversation_id="c")
+    turn = Turn(id=1, role=Role.CUSTOMER, text="My policy is POL-123456 and my Toyota was hit")
+    asyncio.run(engine.analyse(package, [turn]))
+    assert {("policy_number", "POL-123456"), ("vehicle", "Toyota")} <= {(f.type, f.value) for f in package.facts}
+
+
+def test_a_declared_fact_pattern_that_does_not_compile_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"labels": [{"name": "x", "description": "d"}], "facts": [{"name": "f", "pattern": "("}]}))
+    with pytest.raises(InvalidArgumentError, match="compile"):
+        load_taxonomy(path)
