@@ -190,8 +190,10 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         self.limits.check_id("agent_id", request.agent_id, required=False)
         self.limits.check_text("text", request.text, self.limits.max_turn_chars)
         event_type = convert.event_type_from_pb(request.type)
-        if event_type == EventType.SATISFACTION and not 0 <= request.score <= 5:
-            raise InvalidArgumentError("a satisfaction score is between 0 and 5")
+        self.limits.check_timestamp("occurred_at", request.occurred_at)
+        self.limits.check_number("queue_position", request.queue_position, 0, 1_000_000)
+        if event_type == EventType.SATISFACTION:
+            self.limits.check_number("a satisfaction score", request.score, 0, 5)
         record = await self.live.store.get_conversation(request.conversation_id)
         if record.stage == Stage.COMPLETED and event_type not in (EventType.SATISFACTION, EventType.RESOLVED):
             raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from pathlib import Path
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -87,8 +88,10 @@ def _queue(request: pb.HandoffRequest) -> QueueInfo | None:
     if not request.HasField("queue"):
         return None
     q = request.queue
-    if q.position < 0 or q.estimated_wait_seconds < 0 or q.agents_available < 0:
-        raise InvalidArgumentError("queue figures cannot be negative")
+    for name, value in (("position", q.position), ("estimated_wait_seconds", q.estimated_wait_seconds),
+                        ("agents_available", q.agents_available)):
+        if not math.isfinite(value) or not 0 <= value <= 1e7:
+            raise InvalidArgumentError(f"queue.{name} must be a number between 0 and 10000000")
     return QueueInfo(position=q.position, estimated_wait_seconds=q.estimated_wait_seconds,
                      agents_available=q.agents_available)
 

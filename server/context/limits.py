@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from dataclasses import dataclass
 
 from server.context.records import NewTurn
@@ -43,6 +45,14 @@ class Limits:
             raise InvalidArgumentError("turn text contains a NUL character")
         if turn.action is not None and not turn.action.name.strip():
             raise InvalidArgumentError("a bot action needs a name")
+
+    def check_number(self, name: str, value: float, low: float, high: float) -> None:
+        if not math.isfinite(value) or not low <= value <= high:
+            raise InvalidArgumentError(f"{name} must be a number between {low:g} and {high:g}")
+
+    def check_timestamp(self, name: str, value: float) -> None:
+        """0 means 'now'; otherwise unix seconds, not more than a day ahead of this server's clock."""
+        self.check_number(name, value, 0, time.time() + 86_400)
 
     def check_text(self, name: str, value: str, limit: int) -> None:
         if len(value) > limit:

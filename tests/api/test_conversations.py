@@ -253,3 +253,25 @@ async def test_package_names_the_last_turn_it_reflects(running: Running) -> None
         pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=ack.turn_id, wait_ms=5000)
     )
     assert package.analyzed_through_turn == ack.turn_id
+
+
+@pytest.mark.parametrize("occurred_at", [float("nan"), float("inf"), -1.0, 4e9])
+async def test_an_impossible_event_time_is_refused_not_dropped(running: Running, occurred_at: float) -> None:
+    cid = await running.create()
+    with pytest.raises(aio.AioRpcError) as caught:
+        await running.conversations.ReportEvent(
+            pb.HandoffEvent(conversation_id=cid, type=pb.ESCALATED, request_id="e1", occurred_at=occurred_at)
+        )
+    assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
+    assert "occurred_at" in caught.value.details()
+    assert await running.runtime.store.list_events(cid) == []
+
+
+@pytest.mark.parametrize("wait", [float("nan"), float("inf"), -5.0])
+async def test_impossible_queue_figures_are_refused(running: Running, wait: float) -> None:
+    cid = await running.create()
+    with pytest.raises(aio.AioRpcError) as caught:
+        await running.handoff.Handoff(
+            pb.HandoffRequest(conversation_id=cid, queue=pb.QueueInfo(estimated_wait_seconds=wait))
+        )
+    assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
