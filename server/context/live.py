@@ -89,8 +89,14 @@ class LiveContext:
         return package
 
     async def settled(self, conversation_id: str, timeout_s: float = 10.0) -> ContextPackage:
-        """The package once every stored turn has been analysed."""
+        """The package once every stored turn has been analysed, including turns that another
+        process sharing the store appended."""
         record = await self.store.get_conversation(conversation_id)
+        live = await self._get_live(conversation_id)
+        if record.turn_count > live.stored_through:
+            live.stored_through = record.turn_count
+            live.dirty = True
+            self._kick(conversation_id, live)
         return await self.package(conversation_id, record.turn_count, timeout_s)
 
     async def subscribe(self, conversation_id: str) -> asyncio.Queue[ContextPackage]:

@@ -127,3 +127,23 @@ def test_committed_stubs_match_the_proto(tmp_path: Path) -> None:
     for fresh in (tmp_path / "server" / "_proto").rglob("*_pb2*.py*"):
         committed = ROOT / fresh.relative_to(tmp_path)
         assert committed.read_text() == fresh.read_text(), f"{committed} is stale: python -m server.api.protogen"
+
+
+async def test_turns_another_process_stored_are_analysed_when_asked_for(tmp_path: Path) -> None:
+    from server.context.records import NewTurn
+    from server.context.sqlite_store import SQLiteStore
+
+    instance = await start_server(test_settings(tmp_path))
+    try:
+        cid = await instance.create()
+        await instance.say(cid, "r1", "hello")
+        await instance.runtime.live.settled(cid)
+        other = SQLiteStore(tmp_path / "context.sqlite3")  # a second writer on the same database
+        await other.append_turn(cid, NewTurn(request_id="elsewhere", role="customer", text="my email is a@b.co"), 50)
+        await other.close()
+        state = await instance.handoff.EvaluateEscalation(pb.EvaluateEscalationRequest(conversation_id=cid))
+        package = await instance.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid))
+        assert state.decided_at_turn == 2 and package.analyzed_through_turn == 2
+        assert [t.request_id for t in package.transcript] == ["r1", "elsewhere"]
+    finally:
+        await instance.stop()
