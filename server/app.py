@@ -55,6 +55,10 @@ class Runtime:
 
 
 def build_store(settings: Settings) -> ContextStore:
+    if settings.store == "redis":
+        from server.context.redis_store import RedisStore  # only imported when chosen
+
+        return RedisStore(settings.redis_url)
     return SQLiteStore(settings.data_dir / "context.sqlite3", settings.sqlite_synchronous)
 
 

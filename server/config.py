@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(50051, ge=0, le=65535)
     data_dir: Path = Path("handoff-data")
-    store: Literal["sqlite"] = "sqlite"  # the store interface is ready for Redis; see README "Scaling out"
+    store: Literal["sqlite", "redis"] = "sqlite"
+    redis_url: str = "redis://127.0.0.1:6379/0"
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
     # limits

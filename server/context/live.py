@@ -22,6 +22,7 @@ from server.context.store import ContextStore
 logger = logging.getLogger(__name__)
 
 Analyse = Callable[[ContextPackage, list[Turn]], Awaitable[None]]
+ALL_STORED = -1  # package(min_turn_id=ALL_STORED): wait for every turn the store holds
 
 
 @dataclass
@@ -72,6 +73,9 @@ class LiveContext:
 
     async def package(self, conversation_id: str, min_turn_id: int = 0, wait_s: float = 0.0) -> ContextPackage:
         live = await self._get_live(conversation_id)
+        await self._catch_up(conversation_id, live)
+        if min_turn_id == ALL_STORED:
+            min_turn_id = live.stored_through
         if min_turn_id > live.package.analyzed_through_turn and wait_s > 0:
             async with live.changed:
                 try:
@@ -91,13 +95,15 @@ class LiveContext:
     async def settled(self, conversation_id: str, timeout_s: float = 10.0) -> ContextPackage:
         """The package once every stored turn has been analysed, including turns that another
         process sharing the store appended."""
+        return await self.package(conversation_id, ALL_STORED, timeout_s)
+
+    async def _catch_up(self, conversation_id: str, live: _Live) -> None:
+        """Turns another process appended to the shared store are analysed here too."""
         record = await self.store.get_conversation(conversation_id)
-        live = await self._get_live(conversation_id)
         if record.turn_count > live.stored_through:
             live.stored_through = record.turn_count
             live.dirty = True
             self._kick(conversation_id, live)
-        return await self.package(conversation_id, record.turn_count, timeout_s)
 
     async def subscribe(self, conversation_id: str) -> asyncio.Queue[ContextPackage]:
         live = await self._get_live(conversation_id)

@@ -1,0 +1,247 @@
+"""The context store on Redis, for several server replicas sharing one state.
+
+Every key of a conversation carries the hash tag ``{conversation_id}``, so a
+conversation lives in one Redis Cluster slot and its append runs as one Lua
+script: the request-id check, the turn limit, the turn id and the write happen
+atomically, so retries apply once and two replicas appending to the same
+conversation at once keep one gapless order. Indexes across conversations
+(by customer, by last update, by completion) are separate keys, updated after.
+Durability is Redis's own: run it with ``appendonly yes`` (``appendfsync
+everysec`` loses at most a second on power loss; ``always`` loses nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import redis.asyncio as aioredis
+
+from server.context.model import ContextPackage, ExternalContext, Stage, Turn
+from server.context.records import ConversationRecord, EventRecord, FeedbackRecord, NewTurn
+from server.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    NotFoundError,
+    ResourceExhaustedError,
+    UnavailableError,
+)
+
+APPEND = """
+local meta, turns, req = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('EXISTS', meta) == 0 then return {'notfound'} end
+local existing = redis.call('HGET', req, ARGV[1])
+if existing then return {'dup', redis.call('LINDEX', turns, tonumber(existing) - 1)} end
+if redis.call('HGET', meta, 'stage') == 'completed' then return {'completed'} end
+local n = tonumber(redis.call('HGET', meta, 'turn_count'))
+if n >= tonumber(ARGV[4]) then return {'full'} end
+n = n + 1
+local turn = cjson.decode(ARGV[2])
+turn['id'] = n
+turn['created_at'] = tonumber(ARGV[3])
+local encoded = cjson.encode(turn)
+redis.call('RPUSH', turns, encoded)
+redis.call('HSET', req, ARGV[1], n)
+redis.call('HSET', meta, 'turn_count', n, 'updated_at', ARGV[3])
+return {'ok', encoded}
+"""
+
+# The record's fields that change after creation live beside its JSON.
+MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = "handoff") -> None:
+        self._redis = aioredis.Redis.from_url(url, decode_responses=True)
+        self._append = self._redis.register_script(APPEND)
+        self.prefix = prefix
+
+    def _key(self, conversation_id: str, part: str) -> str:
+        return f"{self.prefix}:{{{conversation_id}}}:{part}"
+
+    def _index(self, name: str) -> str:
+        return f"{self.prefix}:index:{name}"
+
+    # ------------------------------------------------------------ conversations
+
+    async def create_conversation(self, record: ConversationRecord) -> tuple[ConversationRecord, bool]:
+        meta = self._key(record.conversation_id, "meta")
+        fields = {"record": record.model_dump_json(exclude=set(MUTABLE)), **_mutable(record)}
+        created = bool(await self._redis.hsetnx(meta, "record", fields.pop("record")))
+        if created:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hset(meta, mapping=fields)
+                pipe.zadd(self._index("created"), {record.conversation_id: record.created_at})
+                pipe.zadd(self._index("updated"), {record.conversation_id: record.updated_at})
+                if record.customer_id:
+                    pipe.zadd(self._index(f"customer:{record.customer_id}"), {record.conversation_id: record.created_at})
+                await pipe.execute()
+        return await self.get_conversation(record.conversation_id), created
+
+    async def get_conversation(self, conversation_id: str) -> ConversationRecord:
+        found = await self._redis.hgetall(self._key(conversation_id, "meta"))
+        if "record" not in found or "stage" not in found:
+            raise NotFoundError(f"no conversation {conversation_id!r}; create it with CreateConversation first")
+        return _record(found)
+
+    async def list_conversations(
+        self, *, customer_id: str = "", stage: Stage | None = None, limit: int = 50, offset: int = 0
+    ) -> list[ConversationRecord]:
+        index = self._index(f"customer:{customer_id}") if customer_id else self._index("created")
+        ids = await self._redis.zrange(index, 0, -1)
+        records = await self._records(ids)
+        if stage is not None:
+            records = [r for r in records if r.stage == stage]
+        return records[offset : offset + limit]
+
+    async def _records(self, ids: list[str]) -> list[ConversationRecord]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conversation_id in ids:
+                pipe.hgetall(self._key(conversation_id, "meta"))
+            rows = await pipe.execute()
+        return [_record(row) for row in rows if "record" in row and "stage" in row]
+
+    async def set_stage(self, conversation_id: str, stage: Stage, outcome: str = "") -> ConversationRecord:
+        await self.get_conversation(conversation_id)
+        now = time.time()
+        fields: dict[str, str] = {"stage": stage.value, "updated_at": repr(now)}
+        if outcome:
+            fields["outcome"] = outcome
+        async with self._redis.pipeline(transaction=False) as pipe:
+            if stage == Stage.COMPLETED:
+                fields["completed_at"] = repr(now)
+                pipe.zadd(self._index("completed"), {conversation_id: now})
+            pipe.hset(self._key(conversation_id, "meta"), mapping=fields)
+            pipe.zadd(self._index("updated"), {conversation_id: now})
+            await pipe.execute()
+        return await self.get_conversation(conversation_id)
+
+    # ------------------------------------------------------------ turns
+
+    async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
+        now = time.time()
+        keys = [self._key(conversation_id, part) for part in ("meta", "turns", "req")]
+        payload = turn.model_dump_json(exclude={"request_id"})
+        body = json.loads(payload) | {"request_id": turn.request_id}
+        try:
+            status, *rest = await self._append(keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns])
+        except aioredis.ConnectionError as e:
+            raise UnavailableError("the context store (Redis) is unreachable; retry with the same request_id") from e
+        if status == "notfound":
+            raise NotFoundError(f"no conversation {conversation_id!r}; create it with CreateConversation first")
+        if status == "completed":
+            raise FailedPreconditionError(f"conversation {conversation_id!r} is completed; start a new one")
+        if status == "full":
+            raise ResourceExhaustedError(f"conversation {conversation_id!r} has reached the limit of {max_turns} turns")
+        stored = Turn.model_validate_json(rest[0])
+        if status == "dup":
+            if stored.role != turn.role or stored.text != turn.text:
+                raise AlreadyExistsError(
+                    f"request_id {turn.request_id!r} was already used for a different turn (turn {stored.id}); "
+                    "use a new request_id for a new turn"
+                )
+            return stored, True
+        await self._redis.zadd(self._index("updated"), {conversation_id: now})
+        return stored, False
+
+    async def list_turns(self, conversation_id: str, after_turn_id: int = 0) -> list[Turn]:
+        rows = await self._redis.lrange(self._key(conversation_id, "turns"), after_turn_id, -1)
+        return [Turn.model_validate_json(row) for row in rows]
+
+    # ------------------------------------------------------------ analysed package
+
+    async def save_package(self, package: ContextPackage) -> None:
+        await self._redis.set(
+            self._key(package.conversation_id, "package"), package.model_dump_json(exclude={"transcript"})
+        )
+
+    async def load_package(self, conversation_id: str) -> ContextPackage | None:
+        blob = await self._redis.get(self._key(conversation_id, "package"))
+        return ContextPackage.model_validate_json(blob) if blob else None
+
+    # ------------------------------------------------------------ outside context, events, feedback
+
+    async def _add_once(self, conversation_id: str, part: str, request_id: str, blob: str) -> bool:
+        await self.get_conversation(conversation_id)
+        if not await self._redis.hsetnx(self._key(conversation_id, f"{part}:ids"), request_id, "1"):
+            return False
+        await self._redis.rpush(self._key(conversation_id, part), blob)
+        return True
+
+    async def add_external_context(self, conversation_id: str, item: ExternalContext, request_id: str) -> bool:
+        return await self._add_once(conversation_id, "context", request_id, item.model_dump_json())
+
+    async def list_external_context(self, conversation_id: str) -> list[ExternalContext]:
+        rows = await self._redis.lrange(self._key(conversation_id, "context"), 0, -1)
+        return [ExternalContext.model_validate_json(row) for row in rows]
+
+    async def add_event(self, event: EventRecord) -> bool:
+        added = await self._add_once(event.conversation_id, "events", event.request_id, event.model_dump_json())
+        if added:
+            await self._redis.zadd(self._index("events"), {event.conversation_id: 0}, nx=True)
+        return added
+
+    async def list_events(self, conversation_id: str = "", since: float = 0.0) -> list[EventRecord]:
+        ids = [conversation_id] if conversation_id else await self._redis.zrange(self._index("events"), 0, -1)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for cid in ids:
+                pipe.lrange(self._key(cid, "events"), 0, -1)
+            lists = await pipe.execute()
+        events = [EventRecord.model_validate_json(row) for rows in lists for row in rows]
+        return sorted((e for e in events if e.occurred_at >= since), key=lambda e: e.occurred_at)
+
+    async def add_feedback(self, feedback: FeedbackRecord) -> None:
+        await self._redis.rpush(self._key(feedback.conversation_id, "feedback"), feedback.model_dump_json())
+        await self._redis.zadd(self._index("feedback"), {feedback.conversation_id: 0}, nx=True)
+
+    async def list_feedback(self, conversation_id: str = "") -> list[FeedbackRecord]:
+        ids = [conversation_id] if conversation_id else await self._redis.zrange(self._index("feedback"), 0, -1)
+        rows = []
+        for cid in ids:
+            rows += await self._redis.lrange(self._key(cid, "feedback"), 0, -1)
+        return [FeedbackRecord.model_validate_json(row) for row in rows]
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def complete_inactive(self, idle_before: float, now: float) -> list[str]:
+        idle = await self._redis.zrangebyscore(self._index("updated"), "-inf", idle_before)
+        completed = []
+        for record in await self._records(idle):
+            if record.stage != Stage.COMPLETED:
+                await self.set_stage(record.conversation_id, Stage.COMPLETED, record.outcome or "inactive")
+                completed.append(record.conversation_id)
+        return completed
+
+    async def purge_completed(self, completed_before: float) -> int:
+        ids = await self._redis.zrangebyscore(self._index("completed"), "-inf", completed_before)
+        for record in await self._records(ids):
+            cid = record.conversation_id
+            parts = ("meta", "turns", "req", "package", "context", "context:ids", "events", "events:ids", "feedback")
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.delete(*(self._key(cid, part) for part in parts))
+                for index in ("created", "updated", "completed", "events", "feedback"):
+                    pipe.zrem(self._index(index), cid)
+                if record.customer_id:
+                    pipe.zrem(self._index(f"customer:{record.customer_id}"), cid)
+                await pipe.execute()
+        return len(ids)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def _mutable(record: ConversationRecord) -> dict[str, str]:
+    return {
+        "stage": record.stage.value, "turn_count": str(record.turn_count), "updated_at": repr(record.updated_at),
+        "completed_at": "" if record.completed_at is None else repr(record.completed_at), "outcome": record.outcome,
+    }
+
+
+def _record(row: dict[str, str]) -> ConversationRecord:
+    return ConversationRecord.model_validate_json(row["record"]).model_copy(
+        update={
+            "stage": Stage(row["stage"]), "turn_count": int(row["turn_count"]), "updated_at": float(row["updated_at"]),
+            "completed_at": float(row["completed_at"]) if row.get("completed_at") else None,
+            "outcome": row.get("outcome", ""),
+        }
+    )

@@ -1,0 +1,109 @@
+"""One contract, two stores: what the server relies on holds for SQLite and for Redis alike."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from server.context.model import BotAction, ContextPackage, ExternalContext, Outcome, Role, Stage
+from server.context.records import ConversationRecord, EventRecord, EventType, FeedbackRecord, NewTurn
+from server.context.store import ContextStore
+from server.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError, ResourceExhaustedError
+
+
+def record(conversation_id: str, customer_id: str = "", created_at: float | None = None) -> ConversationRecord:
+    now = time.time() if created_at is None else created_at
+    return ConversationRecord(conversation_id=conversation_id, customer_id=customer_id, created_at=now, updated_at=now)
+
+
+def said(request_id: str, text: str, role: Role = Role.CUSTOMER) -> NewTurn:
+    return NewTurn(request_id=request_id, role=role, text=text)
+
+
+async def test_create_is_idempotent_and_reads_back(store: ContextStore) -> None:
+    first, created = await store.create_conversation(record("c1", "anna"))
+    again, created_again = await store.create_conversation(record("c1", "someone else"))
+    assert (created, created_again) == (True, False)
+    assert again.customer_id == "anna" and again.stage == Stage.BOT_HANDLING and again.turn_count == 0
+
+
+async def test_appends_are_ordered_idempotent_and_limited(store: ContextStore) -> None:
+    await store.create_conversation(record("c1"))
+    action = BotAction(name="send-reset-link", outcome=Outcome.FAILED, detail="bounced")
+    t1, dup1 = await store.append_turn("c1", said("r1", "hello"), 3)
+    t2, _ = await store.append_turn("c1", NewTurn(request_id="r2", role=Role.SYSTEM, text="", action=action), 3)
+    again, dup = await store.append_turn("c1", said("r1", "hello"), 3)
+    assert (t1.id, t2.id, again.id, dup1, dup) == (1, 2, 1, False, True)
+    with pytest.raises(AlreadyExistsError):
+        await store.append_turn("c1", said("r1", "something else"), 3)
+    await store.append_turn("c1", said("r3", "three"), 3)
+    with pytest.raises(ResourceExhaustedError):
+        await store.append_turn("c1", said("r4", "four"), 3)
+    turns = await store.list_turns("c1")
+    assert [(t.id, t.request_id) for t in turns] == [(1, "r1"), (2, "r2"), (3, "r3")]
+    assert turns[1].action == action and turns[0].created_at > 0
+    assert [t.id for t in await store.list_turns("c1", after_turn_id=2)] == [3]
+    assert (await store.get_conversation("c1")).turn_count == 3
+
+
+async def test_concurrent_appends_get_gapless_ids_each_once(store: ContextStore) -> None:
+    await store.create_conversation(record("busy"))
+    results = await asyncio.gather(
+        *(store.append_turn("busy", said(f"r{i % 30}", f"text {i % 30}"), 100) for i in range(60))
+    )
+    assert sorted({t.id for t, _ in results}) == list(range(1, 31))
+    assert sum(duplicate for _, duplicate in results) == 30
+
+
+async def test_unknown_and_completed_conversations_refuse_turns(store: ContextStore) -> None:
+    with pytest.raises(NotFoundError):
+        await store.append_turn("nope", said("r", "hi"), 10)
+    with pytest.raises(NotFoundError):
+        await store.get_conversation("nope")
+    await store.create_conversation(record("done"))
+    completed = await store.set_stage("done", Stage.COMPLETED, "resolved")
+    assert completed.stage == Stage.COMPLETED and completed.outcome == "resolved" and completed.completed_at
+    with pytest.raises(FailedPreconditionError):
+        await store.append_turn("done", said("r", "hi"), 10)
+
+
+async def test_listing_by_customer_and_stage(store: ContextStore) -> None:
+    for i in range(4):
+        await store.create_conversation(record(f"a{i}", "anna", created_at=1000 + i))
+    await store.create_conversation(record("b0", "bob", created_at=999))
+    await store.set_stage("a1", Stage.AGENT_CONNECTED)
+    anna = await store.list_conversations(customer_id="anna", limit=2, offset=1)
+    connected = await store.list_conversations(stage=Stage.AGENT_CONNECTED)
+    assert [r.conversation_id for r in anna] == ["a1", "a2"]
+    assert [r.conversation_id for r in connected] == ["a1"]
+
+
+async def test_package_context_events_and_feedback_round_trip(store: ContextStore) -> None:
+    await store.create_conversation(record("c1"))
+    package = ContextPackage(conversation_id="c1", analyzed_through_turn=4)
+    await store.save_package(package)
+    assert (await store.load_package("c1")) == package
+    item = ExternalContext(source="crm", content='{"tier": "gold"}', received_at=1.0)
+    assert await store.add_external_context("c1", item, "x1") and not await store.add_external_context("c1", item, "x1")
+    assert await store.list_external_context("c1") == [item]
+    event = EventRecord(conversation_id="c1", type=EventType.SATISFACTION, request_id="e1", occurred_at=5.0, score=4)
+    assert await store.add_event(event) and not await store.add_event(event)
+    assert await store.list_events("c1") == [event] and await store.list_events(since=6.0) == []
+    feedback = FeedbackRecord(conversation_id="c1", suggestion_id="s1", action="used", recorded_at=2.0)
+    await store.add_feedback(feedback)
+    assert await store.list_feedback("c1") == [feedback]
+
+
+async def test_idle_conversations_complete_and_purge_removes_everything(store: ContextStore) -> None:
+    await store.create_conversation(record("old", "anna", created_at=100))
+    await store.append_turn("old", said("r1", "hello"), 10)
+    await store.create_conversation(record("fresh"))
+    completed = await store.complete_inactive(idle_before=time.time() - 0.0, now=time.time())
+    assert "old" in completed
+    assert await store.purge_completed(completed_before=time.time() + 1) >= 1
+    with pytest.raises(NotFoundError):
+        await store.get_conversation("old")
+    assert await store.list_turns("old") == []
+    assert [r.conversation_id for r in await store.list_conversations(customer_id="anna")] == []
