@@ -94,11 +94,11 @@ class _AssistSession:
         self.servicer = servicer
         self.conversation_id = ""
         self.sent: set[str] = set()
+        self.watcher: asyncio.Task[None] | None = None
         self.out: asyncio.Queue[pb.AssistResponse | BaseException | None] = asyncio.Queue()
 
     async def run(self, requests: AsyncIterator[pb.AssistRequest]) -> AsyncIterator[pb.AssistResponse]:
         reader = asyncio.create_task(self._read(requests))
-        watcher: asyncio.Task[None] | None = None
         try:
             while True:
                 item = await self.out.get()
@@ -106,13 +106,11 @@ class _AssistSession:
                     return
                 if isinstance(item, BaseException):
                     raise item
-                if watcher is None and self.conversation_id:
-                    watcher = asyncio.create_task(self._watch())
                 yield item
         finally:
             reader.cancel()
-            if watcher is not None:
-                watcher.cancel()
+            if self.watcher is not None:
+                self.watcher.cancel()
 
     async def _read(self, requests: AsyncIterator[pb.AssistRequest]) -> None:
         live = self.servicer.live
@@ -121,8 +119,11 @@ class _AssistSession:
                 event = request.WhichOneof("event")
                 if event == "open_conversation_id":
                     self.servicer.limits.check_id("conversation_id", request.open_conversation_id)
+                    if self.conversation_id:
+                        raise FailedPreconditionError("this stream has a conversation open already")
                     self.conversation_id = request.open_conversation_id
                     await self._suggest(await live.settled(self.conversation_id))
+                    self.watcher = asyncio.create_task(self._watch())
                 elif not self.conversation_id:
                     raise FailedPreconditionError("open the conversation first (open_conversation_id)")
                 elif event == "turn":

@@ -42,6 +42,7 @@ class LiveContext:
         self._max_cached = max_cached
         self._live: OrderedDict[str, _Live] = OrderedDict()
         self.analysis_lag: deque[float] = deque(maxlen=10_000)  # seconds from append to analysed
+        self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------ writes
 
@@ -108,6 +109,8 @@ class LiveContext:
     async def subscribe(self, conversation_id: str) -> asyncio.Queue[ContextPackage]:
         live = await self._get_live(conversation_id)
         queue: asyncio.Queue[ContextPackage] = asyncio.Queue(maxsize=256)
+        if not live.subscribers and hasattr(self.store, "watch"):  # a store shared by replicas
+            await self.store.watch(conversation_id, self._appended_elsewhere)
         live.subscribers.add(queue)
         return queue
 
@@ -115,6 +118,18 @@ class LiveContext:
         live = self._live.get(conversation_id)
         if live is not None:
             live.subscribers.discard(queue)
+            if not live.subscribers and hasattr(self.store, "unwatch"):
+                task = asyncio.get_running_loop().create_task(self.store.unwatch(conversation_id))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    def _appended_elsewhere(self, conversation_id: str) -> None:
+        """Another replica stored a turn: analyse it here, so this replica's streams hear of it."""
+        live = self._live.get(conversation_id)
+        if live is not None:
+            task = asyncio.get_running_loop().create_task(self._catch_up(conversation_id, live))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def forget(self, conversation_id: str) -> None:
         live = self._live.pop(conversation_id, None)

@@ -12,8 +12,12 @@ everysec`` loses at most a second on power loss; ``always`` loses nothing).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import time
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
@@ -46,6 +50,8 @@ redis.call('HSET', meta, 'turn_count', n, 'updated_at', ARGV[3])
 return {'ok', encoded}
 """
 
+logger = logging.getLogger(__name__)
+
 # The record's fields that change after creation live beside its JSON.
 MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
 
@@ -55,6 +61,9 @@ class RedisStore:
         self._redis = aioredis.Redis.from_url(url, decode_responses=True)
         self._append = self._redis.register_script(APPEND)
         self.prefix = prefix
+        self._pubsub = self._redis.pubsub()
+        self._watchers: dict[str, Callable[[str], None]] = {}
+        self._listener: asyncio.Task[None] | None = None
 
     def _key(self, conversation_id: str, part: str) -> str:
         return f"{self.prefix}:{{{conversation_id}}}:{part}"
@@ -141,8 +150,42 @@ class RedisStore:
                     "use a new request_id for a new turn"
                 )
             return stored, True
-        await self._redis.zadd(self._index("updated"), {conversation_id: now})
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(self._index("updated"), {conversation_id: now})
+            pipe.publish(self._channel(conversation_id), str(stored.id))
+            await pipe.execute()
         return stored, False
+
+    # ------------------------------------------------------------ live fan-out across replicas
+
+    def _channel(self, conversation_id: str) -> str:
+        return f"{self.prefix}:{{{conversation_id}}}:appended"
+
+    async def watch(self, conversation_id: str, on_append: Callable[[str], None]) -> None:
+        """Call ``on_append(conversation_id)`` whenever any replica appends a turn to it."""
+        self._watchers[conversation_id] = on_append
+        await self._pubsub.subscribe(self._channel(conversation_id))
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.create_task(self._listen())
+
+    async def unwatch(self, conversation_id: str) -> None:
+        if self._watchers.pop(conversation_id, None) is not None:
+            await self._pubsub.unsubscribe(self._channel(conversation_id))
+
+    async def _listen(self) -> None:
+        while self._watchers:
+            try:
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except aioredis.ConnectionError:
+                logger.warning("lost the Redis subscription; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            if message is None:
+                continue
+            conversation_id = str(message["channel"]).split("{", 1)[1].rsplit("}", 1)[0]
+            callback = self._watchers.get(conversation_id)
+            if callback is not None:
+                callback(conversation_id)
 
     async def list_turns(self, conversation_id: str, after_turn_id: int = 0) -> list[Turn]:
         rows = await self._redis.lrange(self._key(conversation_id, "turns"), after_turn_id, -1)
@@ -227,6 +270,11 @@ class RedisStore:
         return len(ids)
 
     async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._pubsub.aclose()
         await self._redis.aclose()
 
 
