@@ -10,6 +10,7 @@ because a llama.cpp context is not thread-safe.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib
 import logging
 import threading
@@ -64,6 +65,7 @@ def load(name: str) -> Any:
     path = resolve_gguf(name)
     started = time.perf_counter()
     model = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, verbose=False)
+    atexit.register(model.close)  # freed before interpreter teardown, not in a late __del__
     logger.info("loaded GGUF model %s in %.1f s", path.name, time.perf_counter() - started)
     return model
 
