@@ -82,6 +82,7 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     from server.app import build_server
 
     server, port, runtime = await build_server(settings)
+    _tune_gc()
     await server.start()
     print(f"handoff-server listening on {settings.host}:{port} (data in {settings.data_dir})", flush=True)
     stop = asyncio.Event()
@@ -95,6 +96,16 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     await runtime.health.enter_graceful_shutdown()
     await server.stop(settings.grace_s)
     await runtime.close()
+
+
+def _tune_gc() -> None:
+    """Thousands of live packages make every full collection long: keep what start-up built
+    (models, taxonomy) out of it, and collect the young generation less often."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 async def _play_demo(runtime: object, target: str) -> None:

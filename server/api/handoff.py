@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 MAX_DRAFT_CHARS = 4000
 MAX_BUDGET_MS = 30_000
-ISSUE_WAIT_S = 0.3  # at transfer, how long to wait for an issue label being computed
+ISSUE_WAIT_S = 0.05  # at transfer with no label yet: one embedding on an idle server; under load, do not queue
 
 
 class HandoffServicer(pb_grpc.HandoffServiceServicer):
@@ -43,9 +43,11 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
         self.policy = policy
 
     async def _settled(self, conversation_id: str) -> ContextPackage:
-        """Every stored turn analysed, and the issue label of the latest text if it is moments away."""
+        """Every stored turn analysed; with no issue label yet, the first one if it is moments away."""
         self.limits.check_id("conversation_id", conversation_id)
-        await self.live.settled(conversation_id)
+        package = await self.live.settled(conversation_id)
+        if package.issue.label:
+            return package  # a label a turn behind beats a transfer that waits
         await self.engine.issue_settled(conversation_id, ISSUE_WAIT_S)
         return await self.live.settled(conversation_id)
 
