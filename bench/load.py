@@ -115,7 +115,9 @@ async def open_conversations(stubs, count: int, concurrency: int = 64) -> list[s
     return ids
 
 
-async def drive(targets: list[str], conversations: list[str], rate: float, seconds: float) -> tuple[Recorder, float]:
+async def drive(
+    targets: list[str], conversations: list[str], rate: float, seconds: float, spread: bool = False
+) -> tuple[Recorder, float]:
     channels = [aio.insecure_channel(t) for t in targets]
     stubs = [pb_grpc.ConversationServiceStub(c) for c in channels]
     handoffs = [pb_grpc.HandoffServiceStub(c) for c in channels]
@@ -132,7 +134,8 @@ async def drive(targets: list[str], conversations: list[str], rate: float, secon
         cid = rng.choice(conversations)
         turn = counters[cid]
         counters[cid] += 1
-        stub_index = turn % len(stubs)  # a conversation's turns alternate between replicas
+        # sticky: a conversation stays on one replica (a balancer with affinity); spread: every turn alternates
+        stub_index = turn % len(stubs) if spread else hash(cid) % len(stubs)
         role, lines = (pb.CUSTOMER, CUSTOMER) if turn % 2 == 0 else (pb.BOT, BOT)
         request = pb.AppendTurnRequest(conversation_id=cid, request_id=f"t{turn}", role=role,
                                        text=lines[turn % len(lines)].format(n=turn))
@@ -205,6 +208,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300, help="turns per second, offered")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--targets", nargs="*", default=[])
+    parser.add_argument("--spread", action="store_true", help="alternate each conversation's turns between replicas")
     parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_server:
@@ -234,9 +238,10 @@ def main() -> None:
         opened_s = time.perf_counter() - started
         time.sleep(2.0)  # let the analysis of the first turns settle before reading memory
         after = rss_kb(server_pid) if server_pid else 0
-        server = asyncio.run(drive(targets, conversations, args.rate, args.seconds))
+        server = asyncio.run(drive(targets, conversations, args.rate, args.seconds, args.spread))
         bare = asyncio.run(drive_echo(echo_target, args.rate, args.seconds, size=120))
-        print(f"{len(targets)} replica(s) {' '.join(targets)}; {args.conversations} conversations opened in "
+        routing = "spread: every turn alternates replicas" if args.spread else "sticky per conversation"
+        print(f"{len(targets)} replica(s) {' '.join(targets)} ({routing}); {args.conversations} conversations opened in "
               f"{opened_s:.1f} s; offered {args.rate:.0f} turns/s for {args.seconds:.0f} s")
         table([server, bare])
         appended = len(server[0].latency["AppendTurn"])

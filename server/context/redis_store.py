@@ -57,8 +57,13 @@ MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
 
 
 class RedisStore:
-    def __init__(self, url: str, prefix: str = "handoff") -> None:
-        self._redis = aioredis.Redis.from_url(url, decode_responses=True)
+    def __init__(self, url: str, prefix: str = "handoff", max_connections: int = 64) -> None:
+        # A bounded pool that waits for a free connection: under load, unbounded pools open
+        # connections until the process or Redis runs out of file descriptors.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=max_connections, timeout=5
+        )
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._append = self._redis.register_script(APPEND)
         self.prefix = prefix
         self._pubsub = self._redis.pubsub()
