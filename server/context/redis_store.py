@@ -280,7 +280,7 @@ class RedisStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         await self._pubsub.aclose()
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
 
 
 def _mutable(record: ConversationRecord) -> dict[str, str]:
