@@ -73,6 +73,11 @@ class BatchingEmbedder:
         self._pending: list[tuple[str, asyncio.Future[np.ndarray]]] = []
         self._worker: asyncio.Task[None] | None = None
 
+    @property
+    def backlog(self) -> int:
+        """Texts waiting for a batch: a long queue means an answer is not moments away."""
+        return len(self._pending)
+
     async def embed_one(self, text: str) -> np.ndarray:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[np.ndarray] = loop.create_future()

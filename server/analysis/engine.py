@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TurnAnalyser = Callable[[ContextPackage, Turn], None]
+MAX_BACKLOG_TO_WAIT = 8  # texts queued for embedding beyond which a transfer does not wait for a label
 Prepare = Callable[[ContextPackage, Escalation], None]
 
 
@@ -89,6 +90,8 @@ class Engine:
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
         """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
         done = self._done.get(conversation_id)
+        if self.embedder is not None and self.embedder.backlog > MAX_BACKLOG_TO_WAIT:
+            return  # under load the label is not moments away: do not hold the transfer for it
         if done is not None:
             try:
                 await asyncio.wait_for(done.wait(), timeout_s)
