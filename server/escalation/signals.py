@@ -104,7 +104,7 @@ def looping(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
 
 
 def customer_repeating(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
-    flagged = [p.turn_id for p in package.sentiment.points if {"repetition", "third_time"} & set(p.signals)]
+    flagged = [p.turn_id for p in package.sentiment.points if {"repetition", "repeat_contact"} & set(p.signals)]
     pairs = repeats(recent(package, policy, Role.CUSTOMER), policy.repeat_similarity)
     ids = sorted(set(flagged) | {t.id for pair in pairs for t in pair})
     count = max(len(pairs), len(flagged))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from server.analysis.sentiment import SentimentAnalyser
-from server.context.model import ContextPackage, Role
+from server.context.model import ContextPackage, Role, SentimentPoint
+from server.escalation.frustration import read_frustration
 from tests.analysis.scripts import feed
 
 C, B = Role.CUSTOMER, Role.BOT
@@ -13,67 +14,161 @@ def run(*script: tuple[Role, str]) -> ContextPackage:
     return feed(list(script), [SentimentAnalyser().update])
 
 
+def one(text: str) -> SentimentPoint:
+    return run((C, text)).sentiment.points[0]
+
+
 def test_calm_customer_stays_calm() -> None:
     package = run((C, "Hi, I'd like to change the address on my order please."), (B, "Sure, what is the new address?"),
-                  (C, "12 Oak Street, Springfield. Thanks!"))
-    assert package.sentiment.current_frustration < 0.2
-    assert package.sentiment.trend != "rising_frustration"
-    assert [p.turn_id for p in package.sentiment.points] == [1, 3]
+                  (C, "12 Oak Street, Springfield."), (B, "Done, anything else?"), (C, "No, that's all. Thanks!"))
+    sentiment = package.sentiment
+    assert [p.turn_id for p in sentiment.points] == [1, 3, 5]
+    assert all(p.frustration < 0.2 for p in sentiment.points)
+    assert sentiment.trend == "flat" and sentiment.target == "none" and not sentiment.recovered
 
 
 def test_rising_frustration_is_a_rising_trend() -> None:
     package = run((C, "Hi, my parcel hasn't arrived."), (B, "Let me check."), (C, "This is really annoying."),
                   (B, "Please wait."), (C, "This is ridiculous, you are useless!!"))
     frustrations = [p.frustration for p in package.sentiment.points]
-    assert frustrations == sorted(frustrations) and frustrations[-1] > frustrations[0]
+    assert frustrations[0] < frustrations[1] < frustrations[2]
     assert package.sentiment.trend == "rising_frustration"
     assert package.sentiment.peak_turn_id == 5
+    calm = run((C, "Hi, my parcel hasn't arrived."))
+    assert package.sentiment.current_frustration > calm.sentiment.current_frustration + 0.2
 
 
 def test_third_contact_raises_frustration_with_its_signal() -> None:
-    plain = run((C, "I am contacting you about my order."))
-    third = run((C, "This is the third time I am contacting you about my order."))
-    assert "repeat_contact" in third.sentiment.points[0].signals
-    assert third.sentiment.points[0].frustration > plain.sentiment.points[0].frustration
+    plain = one("I am contacting you about my order.")
+    third = one("This is the third time I'm contacting you about my order.")
+    called = one("I've called twice already about this order.")
+    assert "repeat_contact" in third.signals and "repeat_contact" in called.signals
+    assert "repeat_contact" not in plain.signals
+    assert third.frustration > plain.frustration + 0.2
 
 
 def test_asking_for_a_person_is_frustration_with_the_bot() -> None:
-    point = run((C, "Let me speak to a real person please")).sentiment.points[0]
-    assert "asks_for_human" in point.signals and point.target == "bot"
+    for text in ("Let me speak to a person", "Can I talk to a real human please?", "representative"):
+        point = one(text)
+        assert "asks_for_human" in point.signals and point.target == "bot", text
 
 
 def test_waiting_complaint_is_frustration_with_a_delay() -> None:
-    package = run((C, "It's been two weeks and I still haven't received my refund. Terrible."))
+    package = run((C, "It's been two weeks and I still haven't received my refund."))
     assert "waiting_complaint" in package.sentiment.points[0].signals
     assert package.sentiment.target == "delay"
+    assert read_frustration(package).target == "delay"  # so escalation may hold off
 
 
 def test_not_being_understood_is_frustration_with_the_bot() -> None:
-    package = run((C, "You're not understanding me, that is not what I asked. This is frustrating."))
+    package = run((C, "You're not understanding me, that is not what I asked."))
+    assert package.sentiment.target == "bot"
+    assert read_frustration(package).target == "bot"
+
+
+def test_customer_not_understanding_is_not_blamed_on_the_bot() -> None:
+    assert one("I don't understand how the billing cycle works.").target != "bot"
+
+
+def test_anger_at_the_bot_outweighs_a_later_delay_complaint() -> None:
+    package = run((C, "Stop asking me the same question, this bot is useless."), (B, "Could you confirm your order?"),
+                  (C, "It's been two weeks and it still hasn't arrived. This is ridiculous!!"))
+    assert package.sentiment.points[-1].target == "delay"
     assert package.sentiment.target == "bot"
 
 
 def test_recovery_after_a_fix() -> None:
     package = run((C, "This is useless, the reset link NEVER ARRIVED and I'm furious!!"), (B, "I've sent a new one."),
                   (C, "Ok."), (B, "Did it arrive?"), (C, "Yes that worked, thank you so much!"))
-    assert package.sentiment.peak_turn_id == 1
-    assert package.sentiment.recovered
-    assert package.sentiment.current_frustration < package.sentiment.peak_frustration
+    sentiment = package.sentiment
+    assert sentiment.peak_turn_id == 1 and sentiment.peak_frustration >= 0.8
+    assert sentiment.recovered and sentiment.trend == "falling_frustration"
+    assert sentiment.current_frustration < sentiment.peak_frustration - 0.3
+    assert "thanks" in sentiment.points[-1].signals and sentiment.points[-1].frustration == 0.0
+
+
+def test_no_recovery_while_still_angry() -> None:
+    package = run((C, "This is useless and I'm furious!!"), (B, "Sorry."), (C, "Still nothing. Ridiculous."))
+    assert not package.sentiment.recovered
 
 
 def test_capitals_are_a_signal_but_acronyms_are_not() -> None:
-    shouting = run((C, "WHERE IS MY ORDER")).sentiment.points[0]
-    acronym = run((C, "Was it sent with UPS or DHL?")).sentiment.points[0]
+    shouting = one("WHERE IS MY ORDER")
+    acronym = one("Was it sent with UPS or DHL? My ID is 4471.")
     assert "capitals" in shouting.signals and "capitals" not in acronym.signals
+    assert shouting.frustration > acronym.frustration
+
+
+def test_capitals_in_delight_are_not_frustration() -> None:
+    for text in ("THANK YOU SO MUCH!", "AMAZING SERVICE, love it!!"):
+        point = one(text)
+        assert "capitals" in point.signals and point.frustration == 0.0 and point.score > 0, text
 
 
 def test_negation_turns_praise_negative() -> None:
-    assert run((C, "I am not happy with this at all.")).sentiment.points[0].score < 0
-    assert run((C, "I am happy with this.")).sentiment.points[0].score > 0
+    assert one("I am not happy with this at all.").score < 0 < one("I am happy with this.").score
+    assert "negative_words" in one("I am not happy with this at all.").signals
+    assert one("No, it's great.").score > 0  # negation does not reach across a clause
+
+
+def test_sarcasm_is_negative() -> None:
+    for text in ("Oh great, just great.", "Great, just great. Another delay."):
+        point = one(text)
+        assert "sarcasm" in point.signals and point.score < -0.3 and point.frustration >= 0.5, text
+    assert "thanks" not in one("Thanks for nothing.").signals
 
 
 def test_repeating_oneself_is_noticed() -> None:
     package = run((C, "I need to cancel my subscription before it renews tomorrow"), (B, "How can I help?"),
                   (C, "I need to cancel my subscription before it renews tomorrow!"))
+    assert "repetition" not in package.sentiment.points[0].signals
     assert "repetition" in package.sentiment.points[-1].signals
     assert package.sentiment.points[-1].target == "bot"
+    assert "repetition" in one("As I said, the order number is 5521.").signals
+
+
+def test_defect_is_frustration_with_the_product() -> None:
+    point = one("The blender arrived cracked and it won't turn on. Terrible.")
+    assert "product_problem" in point.signals and point.target == "product"
+
+
+def test_asking_for_a_fix_is_not_praise() -> None:
+    assert one("I need both double charges fixed, this is getting annoying.").frustration >= 0.3
+    assert one("It's fixed now, great.").score > 0
+
+
+def test_bot_repeating_itself_points_the_reply_at_the_bot() -> None:
+    ask = "Could you give me your order number so I can look it up?"
+    looped = run((C, "I want a refund for my blender."), (B, ask), (C, "It's 5521."), (B, ask),
+                 (C, "I just gave it. Ridiculous."))
+    varied = run((C, "I want a refund for my blender."), (B, ask), (C, "It's 5521."), (B, "Which card did you pay with?"),
+                 (C, "I just gave it. Ridiculous."))
+    assert "bot_repeating" in looped.sentiment.points[-1].signals and looped.sentiment.points[-1].target == "bot"
+    assert "bot_repeating" not in varied.sentiment.points[-1].signals and varied.sentiment.points[-1].target == "none"
+    assert looped.sentiment.points[-1].frustration > varied.sentiment.points[-1].frustration
+
+
+def test_a_broken_promise_is_frustration_with_a_delay() -> None:
+    point = one("You promised me a callback yesterday and nobody called me back.")
+    assert "broken_promise" in point.signals and point.target == "delay"
+
+
+def test_counting_calls_and_having_to_explain_again() -> None:
+    assert "repeat_contact" in one("Called in 4 times now with no resolution.").signals
+    again = one("Why should I have to explain everything again?")
+    assert "repetition" in again.signals and again.target == "bot"
+
+
+def test_codes_in_capitals_and_polite_asides_are_not_anger() -> None:
+    codes = one("Flying MSY to ATL tomorrow on flight 2433, seat 1A.")
+    assert "capitals" not in codes.signals and codes.frustration == 0.0
+    aside = one("I sent the photo, please let me know if you didn't get it.")
+    assert "at_bot" not in aside.signals and aside.target == "none"
+
+
+def test_a_passing_mention_of_time_is_not_a_waiting_complaint() -> None:
+    mention = one("I ordered it two weeks ago, when will it ship?")
+    complaint = one("It's been two weeks and I'm still waiting for it to ship.")
+    assert "waiting_complaint" not in mention.signals and mention.frustration < 0.2
+    assert "waiting_complaint" in complaint.signals and complaint.target == "delay"
+    assert complaint.frustration > mention.frustration + 0.15
