@@ -22,8 +22,10 @@ logger = logging.getLogger(__name__)
 WINDOW = 6  # customer turns in the rolling window (trend slope, current frustration, target)
 DECAY = 0.5  # weight of each older turn relative to the next one in current frustration
 TREND_SLOPE = 0.04  # frustration per customer turn that counts as a trend
+MIN_TREND_POINTS = 3  # customer turns before a trend is read: one jump between two turns is not a trend
 REPEAT_JACCARD = 0.6  # token-set overlap with an earlier customer turn that counts as repeating oneself
 REPEAT_LOOKBACK = 12  # earlier customer turns compared for repetition (bounds the cost on long chats)
+BOT_LOOKBACK = 6  # earlier bot turns compared when checking whether the bot repeats itself
 HOT = 0.2  # frustration below this has no target
 BOT_WEIGHT = 2.0  # anger at the bot outweighs other targets in the window: it is what a person fixes
 
@@ -51,10 +53,10 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("product_problem", lex.PRODUCT), ("profanity", lex.PROFANITY), ("sarcasm", lex.SARCASM),
     ("waiting_mention", lex.WAITING_MENTION),
 )
-BOT_LOOKBACK = 6  # earlier bot turns compared when checking whether the bot repeats itself
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|[.,;!?]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _HANDLES_AND_LINKS = re.compile(r"[@#]\w+|https?://\S+")
+_HANDLES = re.compile(r"@\w+|https?://\S+")  # hashtags stay for the lexicon: "#disappointed"
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _EMOJI = re.compile("|".join(re.escape(e) for e in sorted(lex.EMOJI, key=len, reverse=True)))
 
@@ -75,7 +77,10 @@ class SentimentAnalyser:
 
 
 def score_turn(turn: Turn, earlier_customer_texts: list[str], after_bot_repeat: bool = False) -> SentimentPoint:
-    """Score, frustration, signals and target of one customer turn (``after_bot_repeat``: the bot just said it again)."""
+    """Score, frustration, signals and target of one customer turn.
+
+    ``after_bot_repeat``: the bot's last turn nearly repeated an earlier one.
+    """
     text = turn.text.replace("\u2019", "'")
     signals = cue_signals(text, earlier_customer_texts)
     if after_bot_repeat:
@@ -106,7 +111,7 @@ def _settled(signals: list[str], valence: float) -> bool:
 
 def word_valence(text: str) -> float:
     """-1..1 from the lexicon: negation flips (and dampens) within a clause, intensifiers scale."""
-    text = _HANDLES_AND_LINKS.sub(" ", text)
+    text = _HANDLES.sub(" ", text)
     tokens = [t.lower() for t in _TOKEN.findall(text)]
     values = [lex.EMOJI[e] for e in _EMOJI.findall(text)]
     values += [value for pattern, value in lex.PHRASES if pattern.search(text)]
@@ -176,14 +181,14 @@ def repeats(text: str, earlier: list[str], minimum: int = 4) -> bool:
 
 
 def shouting(text: str) -> bool:
-    """Ordinary words in capitals: codes and acronyms ("UPS", "MSY", "ID") do not count, a whole line in capitals does."""
-    caps = [w for w in _CAPS.findall(_HANDLES_AND_LINKS.sub(" ", text)) if w not in lex.ACRONYMS]
-    words = [w.lower() for w in caps if w.lower() in lex.EMPHATIC or w.lower() in lex.VALENCE or w.lower() in lex.NEGATIONS]
-    if len(words) >= 2 or (len(caps) >= 3 and len(words) >= 1):
-        return True
-    strong = [w for w in words if w in lex.VALENCE or w in lex.NEGATIONS or w in lex.EMPHASIS]
-    return len(strong) == 1 and (len(text.split()) <= 4 or len(caps) >= 2 or strong[0] in lex.EMPHASIS or
-                                 strong[0] in lex.VALENCE)
+    """Ordinary words written in capitals; codes and acronyms ("UPS", "MSY", "ID") are no shouting."""
+    caps = [w.lower() for w in _CAPS.findall(_HANDLES_AND_LINKS.sub(" ", text)) if w not in lex.ACRONYMS]
+    words = [w for w in caps if w in lex.EMPHATIC or w in lex.VALENCE or w in lex.NEGATIONS]
+    if len(words) >= 2 or (len(caps) >= 3 and words):
+        return True  # "WHERE IS MY ORDER", "STILL NOT FIXED"
+    if any(w in lex.VALENCE or w in lex.EMPHASIS for w in words):
+        return True  # one loaded word: "this is USELESS", "it's STILL broken"
+    return bool(words) and (len(text.split()) <= 4 or len(caps) >= 2)
 
 
 def bot_repeated(transcript: list[Turn], before_id: int) -> bool:
@@ -214,7 +219,7 @@ def trajectory(before: Sentiment, point: SentimentPoint) -> Sentiment:
     peak_level, peak_id = before.peak_frustration, before.peak_turn_id
     if peak_id is None or point.frustration > peak_level:
         peak_level, peak_id = point.frustration, point.turn_id
-    slope = _slope([p.frustration for p in recent])
+    slope = _slope([p.frustration for p in recent]) if len(recent) >= MIN_TREND_POINTS else 0.0
     trend = "rising_frustration" if slope > TREND_SLOPE else "falling_frustration" if slope < -TREND_SLOPE else "flat"
     recovered = (peak_level >= 0.5 and peak_id != point.turn_id and current <= peak_level - 0.3
                  and point.frustration < HOT)
@@ -228,7 +233,8 @@ def _window_target(recent: list[SentimentPoint], weights: list[float]) -> str:
     votes: dict[str, float] = {}
     for weight, p in zip(weights, recent, strict=True):
         if p.target != "none":
-            votes[p.target] = votes.get(p.target, 0.0) + weight * p.frustration * (BOT_WEIGHT if p.target == "bot" else 1)
+            bias = BOT_WEIGHT if p.target == "bot" else 1.0
+            votes[p.target] = votes.get(p.target, 0.0) + weight * p.frustration * bias
     return max(votes, key=lambda t: votes[t]) if votes else "none"
 
 

@@ -154,15 +154,15 @@ def test_a_broken_promise_is_frustration_with_a_delay() -> None:
 
 
 def test_counting_calls_and_having_to_explain_again() -> None:
-    assert "repeat_contact" in one("Called in 4 times now with no resolution.").signals
-    again = one("Why should I have to explain everything again?")
+    assert "repeat_contact" in one("I've called you five times this week about it.").signals
+    again = one("Do I really have to explain myself again?")
     assert "repetition" in again.signals and again.target == "bot"
 
 
 def test_codes_in_capitals_and_polite_asides_are_not_anger() -> None:
-    codes = one("Flying MSY to ATL tomorrow on flight 2433, seat 1A.")
+    codes = one("Flying LHR to JFK on Friday, booking ref QX7, seat 14C.")
     assert "capitals" not in codes.signals and codes.frustration == 0.0
-    aside = one("I sent the photo, please let me know if you didn't get it.")
+    aside = one("Attached the receipt; tell me if you didn't get it.")
     assert "at_bot" not in aside.signals and aside.target == "none"
 
 
