@@ -22,18 +22,20 @@ from server.analysis.embedding import Embedder
 from server.analysis.engine import Engine, build_engine
 from server.api.conversations import ConversationServicer
 from server.api.interceptors import ErrorInterceptor
+from server.api.metrics import MetricsServicer
 from server.config import Settings
 from server.context.limits import Limits
 from server.context.live import LiveContext
 from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
 from server.knowledge.store import KnowledgeBase
+from server.observability import observe_rpc
 
 logger = logging.getLogger(__name__)
 
 SERVICE_NAMES = [
     pb.DESCRIPTOR.services_by_name[name].full_name
-    for name in ("ConversationService", "HandoffService", "KnowledgeService")
+    for name in ("ConversationService", "HandoffService", "KnowledgeService", "MetricsService")
 ]
 
 
@@ -96,7 +98,7 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         max_id_chars=settings.max_id_chars,
     )
     server = aio.server(
-        interceptors=[ErrorInterceptor()],
+        interceptors=[ErrorInterceptor(observe_rpc)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", max(settings.max_message_bytes, 16 << 20)),
@@ -104,6 +106,7 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         ],
     )
     pb_grpc.add_ConversationServiceServicer_to_server(ConversationServicer(runtime.live, limits), server)
+    pb_grpc.add_MetricsServiceServicer_to_server(MetricsServicer(runtime.store), server)
     _add_optional_services(server, runtime, limits)
     health_pb2_grpc.add_HealthServicer_to_server(runtime.health, server)
     reflection.enable_server_reflection(

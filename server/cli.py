@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 def _extensions() -> list:
     """Subcommands that live beside the features they drive."""
     from server.evaluation.cli import register_cli as register_eval
+    from server.metrics_cli import register_cli as register_metrics
 
-    extensions = [register_eval]
+    extensions = [register_eval, register_metrics]
     try:
         from server.knowledge.cli import register_cli as register_kb
     except ImportError:  # the knowledge extra is not installed
@@ -66,13 +67,16 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--data-dir", type=Path, help="where state lives (HANDOFF_DATA_DIR, default ./handoff-data)")
     serve.add_argument("--taxonomy", type=Path, help="issue taxonomy file or folder (HANDOFF_TAXONOMY)")
     serve.add_argument("--llm-model", help="litellm model string for handoff prose (HANDOFF_LLM_MODEL)")
+    serve.add_argument("--metrics-port", type=int,
+                       help="Prometheus /metrics port (HANDOFF_METRICS_PORT; -1 off (default), 0 any free port)")
     serve.add_argument("--demo", action="store_true", help="once up, play the shipped sample conversation")
     serve.set_defaults(run=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(
-        host=args.host, port=args.port, data_dir=args.data_dir, taxonomy=args.taxonomy, llm_model=args.llm_model
+        host=args.host, port=args.port, data_dir=args.data_dir, taxonomy=args.taxonomy, llm_model=args.llm_model,
+        metrics_port=args.metrics_port,
     )
     asyncio.run(_serve_async(settings, args.demo))
     return 0
@@ -85,6 +89,12 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     _tune_gc()
     await server.start()
     print(f"handoff-server listening on {settings.host}:{port} (data in {settings.data_dir})", flush=True)
+    endpoint = None
+    if settings.metrics_port >= 0:
+        from server.observability import start_metrics_endpoint
+
+        endpoint = start_metrics_endpoint(runtime.store, settings.host, settings.metrics_port)
+        print(f"Prometheus metrics on http://{settings.host}:{endpoint.port}/metrics", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -95,6 +105,8 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     logger.info("shutting down: draining calls for up to %.0f s", settings.grace_s)
     await runtime.health.enter_graceful_shutdown()
     await server.stop(settings.grace_s)
+    if endpoint is not None:
+        endpoint.close()
     await runtime.close()
 
 

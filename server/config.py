@@ -55,6 +55,9 @@ class Settings(BaseSettings):
 
     grace_s: float = Field(5.0, ge=0)
 
+    # Prometheus /metrics over HTTP on host: -1 off, 0 any free port
+    metrics_port: int = Field(-1, ge=-1, le=65535)
+
     @model_validator(mode="after")
     def _wait_bounds(self) -> Settings:
         if self.default_wait_min_s > self.default_wait_max_s:

@@ -153,7 +153,7 @@ def escalation_to_pb(e: m.Escalation) -> pb.EscalationState:
     return pb.EscalationState(
         decision=DECISION_TO_PB[e.decision], confidence=e.confidence, score=e.score,
         reasons=[reason_to_pb(r) for r in e.reasons], hold_reasons=[reason_to_pb(r) for r in e.hold_reasons],
-        focus=e.focus, decided_at_turn=e.decided_at_turn,
+        focus=e.focus, decided_at_turn=e.decided_at_turn, first_flagged_turn=e.first_flagged_turn,
     )
 
 

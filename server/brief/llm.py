@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from server.errors import DeadlineExceededError, UnavailableError
+from server.observability import record_llm_call
 
 logger = logging.getLogger(__name__)
 LOCAL_PROVIDER = "local-gguf"
@@ -69,9 +70,12 @@ async def complete(model: str, messages: list[dict[str, str]], *, timeout_s: flo
     try:
         response = await asyncio.wait_for(litellm.acompletion(**_kwargs(model, messages, timeout_s, options)), timeout_s)
     except TimeoutError as e:
+        record_llm_call(model, "timeout")
         raise LLMTimeoutError(f"model {model!r} did not answer within {timeout_s:.2f} s") from e
     except Exception as e:  # litellm raises many types; translate them in one place
+        record_llm_call(model, "error")
         raise _translate(e, model) from e
+    record_llm_call(model, "ok")
     return str(response.choices[0].message.content or "")
 
 

@@ -146,6 +146,8 @@ class Escalation(Model):
     hold_reasons: list[Reason] = Field(default_factory=list)
     focus: list[str] = Field(default_factory=list)
     decided_at_turn: int = 0
+    # the turn at which the decision first left CONTINUE (the brief is prepared then); 0: never
+    first_flagged_turn: int = 0
 
 
 class ExternalContext(Model):

@@ -36,6 +36,10 @@ class EscalationStep:
     def __call__(self, package: ContextPackage) -> None:
         previous = package.escalation
         current = decide(package, self.policy, beyond_bot=self.beyond_bot)
+        if previous.first_flagged_turn:
+            current.first_flagged_turn = previous.first_flagged_turn
+        elif current.decision is not Decision.CONTINUE:
+            current.first_flagged_turn = current.decided_at_turn
         package.escalation = current
         if current.decision is not previous.decision:
             logger.info(

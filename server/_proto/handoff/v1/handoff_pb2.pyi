@@ -420,7 +420,7 @@ class Reason(_message.Message):
     def __init__(self, code: _Optional[str] = ..., text: _Optional[str] = ..., weight: _Optional[float] = ..., turn_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class EscalationState(_message.Message):
-    __slots__ = ("decision", "confidence", "score", "reasons", "hold_reasons", "focus", "decided_at_turn")
+    __slots__ = ("decision", "confidence", "score", "reasons", "hold_reasons", "focus", "decided_at_turn", "first_flagged_turn")
     DECISION_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
@@ -428,6 +428,7 @@ class EscalationState(_message.Message):
     HOLD_REASONS_FIELD_NUMBER: _ClassVar[int]
     FOCUS_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_TURN_FIELD_NUMBER: _ClassVar[int]
+    FIRST_FLAGGED_TURN_FIELD_NUMBER: _ClassVar[int]
     decision: Decision
     confidence: float
     score: float
@@ -435,7 +436,8 @@ class EscalationState(_message.Message):
     hold_reasons: _containers.RepeatedCompositeFieldContainer[Reason]
     focus: _containers.RepeatedScalarFieldContainer[str]
     decided_at_turn: int
-    def __init__(self, decision: _Optional[_Union[Decision, str]] = ..., confidence: _Optional[float] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., hold_reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., focus: _Optional[_Iterable[str]] = ..., decided_at_turn: _Optional[int] = ...) -> None: ...
+    first_flagged_turn: int
+    def __init__(self, decision: _Optional[_Union[Decision, str]] = ..., confidence: _Optional[float] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., hold_reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., focus: _Optional[_Iterable[str]] = ..., decided_at_turn: _Optional[int] = ..., first_flagged_turn: _Optional[int] = ...) -> None: ...
 
 class ExternalContext(_message.Message):
     __slots__ = ("source", "content_type", "content", "received_at")
@@ -752,3 +754,91 @@ class SuggestionFeedback(_message.Message):
 class FeedbackResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetHandoffMetricsRequest(_message.Message):
+    __slots__ = ("from_time", "to_time", "group_by")
+    FROM_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_TIME_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    from_time: float
+    to_time: float
+    group_by: str
+    def __init__(self, from_time: _Optional[float] = ..., to_time: _Optional[float] = ..., group_by: _Optional[str] = ...) -> None: ...
+
+class SentimentShift(_message.Message):
+    __slots__ = ("before", "after")
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    before: float
+    after: float
+    def __init__(self, before: _Optional[float] = ..., after: _Optional[float] = ...) -> None: ...
+
+class HandoffMetrics(_message.Message):
+    __slots__ = ("group", "handoffs", "satisfaction_handoffs", "satisfaction_before", "satisfaction_after", "sentiment_handoffs", "sentiment_before", "sentiment_after", "agent_handoffs", "repeat_question_handoffs", "repeat_question_rate", "resolved", "resolution_median_s", "resolution_mean_s", "resolution_p90_s", "re_escalated", "re_escalation_rate", "connected", "wait_median_s", "wait_mean_s", "brief_prepared", "brief_prepared_rate", "suggestions_used", "suggestions_dismissed", "suggestion_use_rate", "resolution_seconds", "sentiment_shifts")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_AFTER_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    AGENT_HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_QUESTION_HANDOFFS_FIELD_NUMBER: _ClassVar[int]
+    REPEAT_QUESTION_RATE_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_MEDIAN_S_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_MEAN_S_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_P90_S_FIELD_NUMBER: _ClassVar[int]
+    RE_ESCALATED_FIELD_NUMBER: _ClassVar[int]
+    RE_ESCALATION_RATE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    WAIT_MEDIAN_S_FIELD_NUMBER: _ClassVar[int]
+    WAIT_MEAN_S_FIELD_NUMBER: _ClassVar[int]
+    BRIEF_PREPARED_FIELD_NUMBER: _ClassVar[int]
+    BRIEF_PREPARED_RATE_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_USED_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_DISMISSED_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTION_USE_RATE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    handoffs: int
+    satisfaction_handoffs: int
+    satisfaction_before: float
+    satisfaction_after: float
+    sentiment_handoffs: int
+    sentiment_before: float
+    sentiment_after: float
+    agent_handoffs: int
+    repeat_question_handoffs: int
+    repeat_question_rate: float
+    resolved: int
+    resolution_median_s: float
+    resolution_mean_s: float
+    resolution_p90_s: float
+    re_escalated: int
+    re_escalation_rate: float
+    connected: int
+    wait_median_s: float
+    wait_mean_s: float
+    brief_prepared: int
+    brief_prepared_rate: float
+    suggestions_used: int
+    suggestions_dismissed: int
+    suggestion_use_rate: float
+    resolution_seconds: _containers.RepeatedScalarFieldContainer[float]
+    sentiment_shifts: _containers.RepeatedCompositeFieldContainer[SentimentShift]
+    def __init__(self, group: _Optional[str] = ..., handoffs: _Optional[int] = ..., satisfaction_handoffs: _Optional[int] = ..., satisfaction_before: _Optional[float] = ..., satisfaction_after: _Optional[float] = ..., sentiment_handoffs: _Optional[int] = ..., sentiment_before: _Optional[float] = ..., sentiment_after: _Optional[float] = ..., agent_handoffs: _Optional[int] = ..., repeat_question_handoffs: _Optional[int] = ..., repeat_question_rate: _Optional[float] = ..., resolved: _Optional[int] = ..., resolution_median_s: _Optional[float] = ..., resolution_mean_s: _Optional[float] = ..., resolution_p90_s: _Optional[float] = ..., re_escalated: _Optional[int] = ..., re_escalation_rate: _Optional[float] = ..., connected: _Optional[int] = ..., wait_median_s: _Optional[float] = ..., wait_mean_s: _Optional[float] = ..., brief_prepared: _Optional[int] = ..., brief_prepared_rate: _Optional[float] = ..., suggestions_used: _Optional[int] = ..., suggestions_dismissed: _Optional[int] = ..., suggestion_use_rate: _Optional[float] = ..., resolution_seconds: _Optional[_Iterable[float]] = ..., sentiment_shifts: _Optional[_Iterable[_Union[SentimentShift, _Mapping]]] = ...) -> None: ...
+
+class GetHandoffMetricsResponse(_message.Message):
+    __slots__ = ("overall", "groups", "from_time", "to_time")
+    OVERALL_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    FROM_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_TIME_FIELD_NUMBER: _ClassVar[int]
+    overall: HandoffMetrics
+    groups: _containers.RepeatedCompositeFieldContainer[HandoffMetrics]
+    from_time: float
+    to_time: float
+    def __init__(self, overall: _Optional[_Union[HandoffMetrics, _Mapping]] = ..., groups: _Optional[_Iterable[_Union[HandoffMetrics, _Mapping]]] = ..., from_time: _Optional[float] = ..., to_time: _Optional[float] = ...) -> None: ...

@@ -804,3 +804,75 @@ class KnowledgeService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class MetricsServiceStub:
+    """Missing associated documentation comment in .proto file."""
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetHandoffMetrics = channel.unary_unary(
+                '/handoff.v1.MetricsService/GetHandoffMetrics',
+                request_serializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.GetHandoffMetricsRequest.SerializeToString,
+                response_deserializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.GetHandoffMetricsResponse.FromString,
+                _registered_method=True)
+
+
+class MetricsServiceServicer:
+    """Missing associated documentation comment in .proto file."""
+
+    def GetHandoffMetrics(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_MetricsServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetHandoffMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHandoffMetrics,
+                    request_deserializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.GetHandoffMetricsRequest.FromString,
+                    response_serializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.GetHandoffMetricsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'handoff.v1.MetricsService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('handoff.v1.MetricsService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class MetricsService:
+    """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def GetHandoffMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/handoff.v1.MetricsService/GetHandoffMetrics',
+            server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.GetHandoffMetricsRequest.SerializeToString,
+            server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.GetHandoffMetricsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
