@@ -1,30 +1,47 @@
 """Load: N open conversations, turns at a fixed rate, against one or more replicas, beside bare gRPC.
 
-    python bench/load.py [--conversations 2000] [--rate 300] [--seconds 15] [--targets HOST:PORT ...]
+    python bench/load.py [--conversations 2000] [--rate 500] [--seconds 20] [--clients 4] [--procs 1]
+                         [--targets HOST:PORT ...] [--spread]
 
-Without --targets it starts one server on the embedded defaults (and reads its
-memory); with --targets it drives running replicas, a conversation's turns
-alternating between them. Turns are sent open-loop (latency is measured from
-each turn's scheduled time, so a server that falls behind shows it); every 50th
-turn also asks for the package reflecting it (the analysis lag), every 200th
-asks for the handoff brief. In the same run a bare grpc.aio echo service (no
-proto, bytes in and out) in its own process is driven the same way, so the
-server's figures read as a share of what gRPC itself does on this machine.
-Everything is on 127.0.0.1, bounded in time, and stops by itself.
+Without --targets it starts one server (`python -m server serve --port 0`, embedded
+defaults, a fresh data folder) and reads its RSS before and after opening the
+conversations: memory per open conversation. With --targets it drives running
+replicas: conversations round-robin over them (sticky, as a balancer with affinity
+would), or with --spread every call goes to the next replica.
+
+Opening a conversation is CreateConversation plus a first customer turn. Then turns
+go out open-loop at --rate in total (each has a scheduled send time and its latency
+is measured from that time, so a server that falls behind shows it); every 50th turn
+also asks for the package reflecting it (GetContextPackage with min_turn_id and
+wait_ms=2000: its latency is the analysis lag), every 200th asks for the handoff
+brief. The traffic comes from --procs client processes holding --clients grpc.aio
+channels between them; each reports how late it issued its sends, so a client that
+cannot keep the rate is visible rather than blamed on the server.
+
+In the same run a bare grpc.aio echo service (no proto, bytes in and out) in its own
+process is driven by the same client code at the same rate with payloads the size of
+an average AppendTurnRequest, then closed-loop for its highest rate, so the server's
+figures read as a share of what gRPC itself does on this machine. Everything is on
+127.0.0.1, every phase is bounded in time, and the processes it started are stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Awaitable, Callable
 
 import grpc
 from grpc import aio
@@ -36,18 +53,267 @@ from server._proto.handoff.v1 import handoff_pb2 as pb  # noqa: E402
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc  # noqa: E402
 
 ECHO = "/bench.Echo/Echo"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LAG_EVERY, HANDOFF_EVERY = 50, 200
+LAG_WAIT_MS = 2000
+CALL_TIMEOUT_S = 10.0
+START_TIMEOUT_S = 180.0
+DRAIN_S = 15.0
+WINDOW_GRACE_S = 0.5  # a reply this soon after the window still counts as sustained
+WARM_UP = 100  # conversations opened and driven before the memory baseline
+CHANNEL_OPTIONS = [("grpc.use_local_subchannel_pool", 1)]  # one TCP connection per channel, not one shared
+TARGETS = {"conversations": 10_000, "turns/s": 500, "append p99 ms": 50, "lag p99 ms": 200,
+           "KB per conversation": 50, "brief p99 ms": 10}
+
+# ------------------------------------------------------------------ texts
+
+
 CUSTOMER = [
-    "Hi, my order {n} hasn't arrived yet and it was due on Monday.",
-    "My email is user{n}@example.com if you need it.",
-    "This is the second time I'm asking about this!",
-    "Can you tell me when it will be delivered?",
-    "The tracking number is 1Z{n}AA and it hasn't moved in days.",
+    "Hi, my order {order} hasn't arrived yet and it was due on {day}.",
+    "My email is {name}{n}@example.com if you need it.",
+    "This is the second time I'm asking about order {order}!",
+    "Can you tell me when it will be delivered? I need it by {day}.",
+    "The tracking number is 1Z{n:06d}AA and it hasn't moved in {days} days.",
+    "I was charged twice for order {order}, ${amount} each time.",
+    "The {item} arrived broken, the box was crushed.",
+    "Honestly this is ridiculous, nobody has answered my emails.",
+    "I want a refund, not another voucher.",
+    "ok thanks",
 ]
 BOT = [
-    "I'm sorry about that. Let me check order {n} for you.",
-    "Your order shipped on Monday and is in transit.",
-    "I've asked the carrier for an update; you'll hear from us within 24 hours.",
+    "I'm sorry about that. Let me check order {order} for you.",
+    "Your order shipped on {day} and is in transit.",
+    "I've asked the carrier for an update; you'll hear from us within {days} days.",
+    "I can see a charge of ${amount} on {day}. Could you confirm the last four digits of the card?",
+    "I've sent a return label to {name}{n}@example.com.",
+    "Is there anything else I can help you with?",
 ]
+NAMES = ["maria", "j.smith", "kwame", "li.wei", "anna_k", "omar"]
+DAYS = ["Monday", "Tuesday", "Friday", "the 12th", "last week"]
+ITEMS = ["kettle", "phone case", "desk lamp", "blender", "jacket"]
+
+
+def turn_text(rng: random.Random, role: int) -> str:
+    template = rng.choice(CUSTOMER if role == pb.CUSTOMER else BOT)
+    return template.format(order=rng.randint(10_000, 99_999), n=rng.randint(1, 999_999), name=rng.choice(NAMES),
+                           day=rng.choice(DAYS), days=rng.randint(2, 9), amount=f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}",
+                           item=rng.choice(ITEMS))
+
+
+def mean_request_bytes(samples: int = 2000) -> int:
+    rng = random.Random(1)
+    total = sum(pb.AppendTurnRequest(conversation_id=f"load-{i}", request_id=f"t{i % 9}", role=pb.BOT,
+                                     text=turn_text(rng, pb.CUSTOMER if i % 2 else pb.BOT)).ByteSize()
+                for i in range(samples))
+    return round(total / samples)
+
+
+# ------------------------------------------------------------------ measurements
+
+
+@dataclass
+class Recorder:
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    send_late: list[float] = field(default_factory=list)
+    sent: int = 0
+    elapsed: float = 0.0
+    window_end: float = float("inf")  # answers after this are not counted as sustained
+    in_window: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failed_after: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    closing: bool = False  # set before the channels close: what is cancelled then was never answered
+    cpu_s: float = field(default_factory=time.process_time)
+
+    async def time(self, name: str, since: float, call: Awaitable[Any]) -> Any:
+        try:
+            result = await call
+        except aio.AioRpcError as e:
+            code = e.code().name
+            self.errors[name]["unanswered at the end" if self.closing and code == "CANCELLED" else code] += 1
+            self.failed_after[name].append(time.perf_counter() - since)
+            return None
+        now = time.perf_counter()
+        self.latency[name].append(now - since)
+        if now <= self.window_end:
+            self.in_window[name] += 1
+        return result
+
+    def plain(self) -> dict[str, Any]:
+        self.closing = True
+        return {"latency": dict(self.latency), "errors": {k: dict(v) for k, v in self.errors.items()},
+                "send_late": self.send_late, "sent": self.sent, "elapsed": self.elapsed,
+                "in_window": dict(self.in_window), "cpu_s": time.process_time() - self.cpu_s,
+                "failed_after": dict(self.failed_after)}
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"latency": defaultdict(list), "errors": defaultdict(lambda: defaultdict(int)),
+                              "send_late": [], "sent": 0, "elapsed": 0.0, "in_window": defaultdict(int), "cpu_s": 0.0,
+                              "failed_after": defaultdict(list)}
+    for part in parts:
+        for name, values in part["latency"].items():
+            merged["latency"][name].extend(values)
+        for name, codes in part["errors"].items():
+            for code, count in codes.items():
+                merged["errors"][name][code] += count
+        merged["send_late"].extend(part["send_late"])
+        for name, count in part["in_window"].items():
+            merged["in_window"][name] += count
+        merged["cpu_s"] += part["cpu_s"]
+        for name, values in part["failed_after"].items():
+            merged["failed_after"][name].extend(values)
+        merged["sent"] += part["sent"]
+        merged["elapsed"] = max(merged["elapsed"], part["elapsed"])
+    return merged
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+# ------------------------------------------------------------------ client side (runs in the client processes)
+
+
+def channels_for(targets: list[str], count: int) -> list[list[aio.Channel]]:
+    """`count` channels to each target, each on its own connection."""
+    return [[aio.insecure_channel(t, options=CHANNEL_OPTIONS) for _ in range(max(1, count))] for t in targets]
+
+
+async def close_all(channels: list[list[aio.Channel]]) -> None:
+    await asyncio.gather(*(c.close() for per_target in channels for c in per_target))
+
+
+async def open_shard(targets: list[str], ids: list[tuple[int, str]], clients: int, concurrency: int = 64) -> dict[str, Any]:
+    channels = channels_for(targets, clients)
+    recorder, gate, rng = Recorder(), asyncio.Semaphore(concurrency), random.Random(ids[0][0] if ids else 0)
+    started = time.perf_counter()
+
+    async def one(index: int, cid: str) -> None:
+        per_target = channels[index % len(targets)]
+        stub = pb_grpc.ConversationServiceStub(per_target[(index // len(targets)) % len(per_target)])
+        async with gate:
+            now = time.perf_counter()
+            made = await recorder.time("CreateConversation", now, stub.CreateConversation(
+                pb.CreateConversationRequest(conversation_id=cid, customer_id=f"cust-{index}", channel="chat"),
+                timeout=CALL_TIMEOUT_S))
+            if made is not None:
+                await recorder.time("open: first turn", time.perf_counter(), stub.AppendTurn(pb.AppendTurnRequest(
+                    conversation_id=cid, request_id="t0", role=pb.CUSTOMER, text=turn_text(rng, pb.CUSTOMER)),
+                    timeout=CALL_TIMEOUT_S))
+
+    await asyncio.gather(*(one(i, cid) for i, cid in ids))
+    recorder.elapsed = time.perf_counter() - started
+    return await finish(recorder, channels)
+
+
+async def open_loop(recorder: Recorder, rate: float, seconds: float, start_at: float,
+                    send: Callable[[int, float], Awaitable[None]]) -> None:
+    """Call send(n, scheduled_time) at `rate` per second for `seconds`, not waiting for replies."""
+    if rate <= 0:
+        return
+    start = time.perf_counter() + max(0.0, start_at - time.time())
+    recorder.window_end = start + seconds + WINDOW_GRACE_S
+    await asyncio.sleep(max(0.0, start - time.perf_counter()))
+    recorder.cpu_s = time.process_time()
+    pending: set[asyncio.Task[None]] = set()
+    total = int(rate * seconds)
+    for n in range(total):
+        due = start + n / rate
+        now = time.perf_counter()
+        if due > now:
+            await asyncio.sleep(due - now)
+        recorder.send_late.append(time.perf_counter() - due)
+        task = asyncio.create_task(send(n, due))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    recorder.sent = total
+    if pending:
+        await asyncio.wait(pending, timeout=DRAIN_S)
+    recorder.elapsed = time.perf_counter() - start
+
+
+async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: float, seconds: float, start_at: float,
+                      clients: int, spread: bool, seed: int) -> dict[str, Any]:
+    channels = channels_for(targets, clients)
+    conv = [[pb_grpc.ConversationServiceStub(c) for c in per_target] for per_target in channels]
+    hand = [[pb_grpc.HandoffServiceStub(c) for c in per_target] for per_target in channels]
+    recorder, rng = Recorder(), random.Random(seed)
+    next_turn: dict[str, int] = defaultdict(lambda: 1)
+
+    async def send(n: int, due: float) -> None:
+        index, cid = rng.choice(ids)
+        turn = next_turn[cid]
+        next_turn[cid] += 1
+        t = n % len(targets) if spread else index % len(targets)
+        c = (index // len(targets)) % len(conv[t])
+        role = pb.CUSTOMER if turn % 2 == 0 else pb.BOT
+        request = pb.AppendTurnRequest(conversation_id=cid, request_id=f"t{turn}", role=role, text=turn_text(rng, role))
+        ack = await recorder.time("AppendTurn", due, conv[t][c].AppendTurn(request, timeout=CALL_TIMEOUT_S))
+        if ack is None:
+            return
+        if n % LAG_EVERY == 0:
+            asked = time.perf_counter()
+            package = await recorder.time("GetContextPackage-lag", asked, conv[t][c].GetContextPackage(
+                pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=ack.turn.turn_id, wait_ms=LAG_WAIT_MS,
+                                            omit_transcript=True), timeout=CALL_TIMEOUT_S))
+            if package is not None and package.analyzed_through_turn < ack.turn.turn_id:
+                recorder.errors["GetContextPackage-lag"][f"not reflected in {LAG_WAIT_MS} ms"] += 1
+        if n % HANDOFF_EVERY == 0:
+            h = (n // HANDOFF_EVERY) % len(targets) if spread else t
+            await recorder.time("Handoff", time.perf_counter(), hand[h][c].Handoff(
+                pb.HandoffRequest(conversation_id=cid), timeout=CALL_TIMEOUT_S))
+
+    await open_loop(recorder, rate, seconds, start_at, send)
+    return await finish(recorder, channels)
+
+
+async def echo_shard(target: str, rate: float, seconds: float, start_at: float, clients: int, size: int) -> dict[str, Any]:
+    channels = channels_for([target], clients)[0]
+    calls = [c.unary_unary(ECHO) for c in channels]
+    recorder, payload = Recorder(), b"x" * size
+
+    async def send(n: int, due: float) -> None:
+        await recorder.time("echo-baseline", due, calls[n % len(calls)](payload, timeout=CALL_TIMEOUT_S))
+
+    await open_loop(recorder, rate, seconds, start_at, send)
+    return await finish(recorder, [channels])
+
+
+async def echo_max_shard(target: str, seconds: float, start_at: float, clients: int, size: int,
+                         in_flight: int) -> dict[str, Any]:
+    channels = channels_for([target], clients)[0]
+    calls = [c.unary_unary(ECHO) for c in channels]
+    recorder, payload = Recorder(), b"x" * size
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    start = time.perf_counter()
+    end = start + seconds
+
+    async def worker(k: int) -> None:
+        while time.perf_counter() < end:
+            await recorder.time("echo-max (closed loop)", time.perf_counter(),
+                                calls[k % len(calls)](payload, timeout=CALL_TIMEOUT_S))
+
+    await asyncio.gather(*(worker(k) for k in range(in_flight)))
+    recorder.elapsed = time.perf_counter() - start
+    recorder.sent = len(recorder.latency["echo-max (closed loop)"])
+    return await finish(recorder, [channels])
+
+
+async def finish(recorder: Recorder, channels: list[list[aio.Channel]]) -> dict[str, Any]:
+    recorder.closing = True
+    await close_all(channels)
+    await asyncio.sleep(0.1)  # let the calls cancelled by the close record themselves
+    return recorder.plain()
+
+
+def run_job(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    kind, kwargs = job
+    shard = {"open": open_shard, "drive": drive_shard, "echo": echo_shard, "echo-max": echo_max_shard}[kind]
+    return asyncio.run(shard(**kwargs))
+
+
+# ------------------------------------------------------------------ processes this bench starts
 
 
 def rss_kb(pid: int) -> int:
@@ -57,208 +323,251 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def start_server(data_dir: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def machine_ticks() -> tuple[int, int]:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)  # (busy, total): idle and iowait are not busy
+
+
+def first_line(proc: subprocess.Popen[str], timeout: float) -> str:
+    box: list[str] = []
+    reader = threading.Thread(target=lambda: box.append(proc.stdout.readline() if proc.stdout else ""), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not box or not box[0]:
+        raise RuntimeError(f"{proc.args[:4]} printed no address within {timeout:.0f} s (exit code {proc.poll()})")
+    return box[0]
+
+
+def start_server(data_dir: str, log: Any) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "--log-level", "WARNING", "serve", "--port", "0", "--data-dir", data_dir],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
     )
-    line = proc.stdout.readline() if proc.stdout else ""
-    return proc, line.split()[3]
+    try:
+        line = first_line(proc, START_TIMEOUT_S)  # "handoff-server listening on HOST:PORT (data in ...)"
+    except RuntimeError:
+        stop(proc)
+        raise
+    port = line.split()[3].rsplit(":", 1)[1]
+    return proc, f"127.0.0.1:{port}"
 
 
-def start_echo() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, __file__, "--echo-server"], stdout=subprocess.PIPE, text=True)
-    return proc, (proc.stdout.readline() if proc.stdout else "").strip()
+def start_echo(lifetime_s: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, __file__, "--echo-server", str(lifetime_s)], stdout=subprocess.PIPE, text=True)
+    return proc, first_line(proc, 30).strip()
 
 
-async def echo_server() -> None:
+async def echo_server(lifetime_s: float) -> None:
     server = aio.server()
-    handler = grpc.unary_unary_rpc_method_handler(_echo)
+    handler = grpc.unary_unary_rpc_method_handler(_echo)  # no (de)serializers: bytes in, the same bytes out
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("bench.Echo", {"Echo": handler})])
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     print(f"127.0.0.1:{port}", flush=True)
-    await asyncio.sleep(3600)  # the benchmark terminates it
+    await asyncio.sleep(lifetime_s)  # the benchmark stops it sooner; this bounds it if the benchmark died
+    await server.stop(1)
 
 
 async def _echo(request: bytes, context: aio.ServicerContext) -> bytes:
     return request
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.latency: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-    async def time(self, name: str, scheduled: float, call) -> object:  # type: ignore[no-untyped-def]
+def stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
         try:
-            result = await call
-        except aio.AioRpcError as e:
-            self.errors[name][e.code().name] += 1
-            return None
-        self.latency[name].append(time.perf_counter() - scheduled)
-        return result
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    if proc.stdout:
+        proc.stdout.close()
 
 
-async def open_conversations(stubs, count: int, concurrency: int = 64) -> list[str]:  # type: ignore[no-untyped-def]
-    ids = [f"load-{os.getpid()}-{i}" for i in range(count)]
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(index: int, cid: str) -> None:
-        async with gate:
-            stub = stubs[index % len(stubs)]
-            await stub.CreateConversation(pb.CreateConversationRequest(conversation_id=cid, customer_id=f"cust-{index}"))
-            await stub.AppendTurn(pb.AppendTurnRequest(
-                conversation_id=cid, request_id="t0", role=pb.CUSTOMER, text=CUSTOMER[0].format(n=index)))
-
-    await asyncio.gather(*(one(i, cid) for i, cid in enumerate(ids)))
-    return ids
+# ------------------------------------------------------------------ the run
 
 
-async def drive(
-    targets: list[str], conversations: list[str], rate: float, seconds: float, spread: bool = False
-) -> tuple[Recorder, float]:
-    channels = [aio.insecure_channel(t) for t in targets]
-    stubs = [pb_grpc.ConversationServiceStub(c) for c in channels]
-    handoffs = [pb_grpc.HandoffServiceStub(c) for c in channels]
-    recorder = Recorder()
-    counters = defaultdict(lambda: 1)
-    pending: set[asyncio.Task[object]] = set()
-    start = time.perf_counter()
-    sent = 0
-    rng = random.Random(7)
-    while (now := time.perf_counter()) - start < seconds:
-        due = start + sent / rate
-        if due > now:
-            await asyncio.sleep(due - now)
-        cid = rng.choice(conversations)
-        turn = counters[cid]
-        counters[cid] += 1
-        # sticky: a conversation stays on one replica (a balancer with affinity); spread: every turn alternates
-        stub_index = turn % len(stubs) if spread else hash(cid) % len(stubs)
-        role, lines = (pb.CUSTOMER, CUSTOMER) if turn % 2 == 0 else (pb.BOT, BOT)
-        request = pb.AppendTurnRequest(conversation_id=cid, request_id=f"t{turn}", role=role,
-                                       text=lines[turn % len(lines)].format(n=turn))
-        pending.add(asyncio.create_task(_turn(recorder, stubs, handoffs, stub_index, request, due, sent)))
-        sent += 1
-        pending = {t for t in pending if not t.done()}
-    if pending:
-        await asyncio.wait(pending, timeout=30)
-    elapsed = time.perf_counter() - start
-    for channel in channels:
-        await channel.close()
-    return recorder, elapsed
+def shards(items: list[Any], count: int) -> list[list[Any]]:
+    return [items[k::count] for k in range(count)]
 
 
-async def _turn(recorder: Recorder, stubs, handoffs, index: int, request, due: float, sent: int) -> None:  # type: ignore[no-untyped-def]
-    ack = await recorder.time("AppendTurn", due, stubs[index].AppendTurn(request, timeout=10))
-    if ack is None:
-        return
-    if sent % 50 == 0:
-        asked = time.perf_counter()
-        await recorder.time("analysis lag", asked, stubs[index].GetContextPackage(pb.GetContextPackageRequest(
-            conversation_id=request.conversation_id, min_turn_id=ack.turn.turn_id, wait_ms=2000,
-            omit_transcript=True), timeout=10))
-    if sent % 200 == 0:
-        asked = time.perf_counter()
-        await recorder.time("Handoff (brief)", asked, handoffs[index].Handoff(
-            pb.HandoffRequest(conversation_id=request.conversation_id), timeout=10))
+def clients_per_proc(clients: int, procs: int) -> int:
+    return max(1, -(-clients // procs))
 
 
-async def drive_echo(target: str, rate: float, seconds: float, size: int) -> tuple[Recorder, float]:
-    channel = aio.insecure_channel(target)
-    call = channel.unary_unary(ECHO)
-    recorder = Recorder()
-    payload = b"x" * size
-    start, sent, pending = time.perf_counter(), 0, set()
-    while (now := time.perf_counter()) - start < seconds:
-        due = start + sent / rate
-        if due > now:
-            await asyncio.sleep(due - now)
-        pending.add(asyncio.create_task(recorder.time("bare gRPC echo", due, call(payload, timeout=10))))
-        sent += 1
-        pending = {t for t in pending if not t.done()}
-    if pending:
-        await asyncio.wait(pending, timeout=30)
-    elapsed = time.perf_counter() - start
-    await channel.close()
-    return recorder, elapsed
+def run_phase(pool: Any, kind: str, jobs: list[dict[str, Any]]) -> dict[str, Any]:
+    return merge(pool.map(run_job, [(kind, job) for job in jobs]))
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+def print_table(phases: list[dict[str, Any]], names: list[str]) -> None:
+    print(f"{'RPC':<24} {'count':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  errors")
+    for phase in phases:
+        for name in names:
+            if name not in phase["latency"] and name not in phase["errors"]:
+                continue
+            values = phase["latency"].get(name, [])
+            errors = ", ".join(f"{code} {n}" for code, n in phase["errors"].get(name, {}).items()) or "0"
+            if phase["failed_after"].get(name):
+                errors += f" (failed after p50 {pct(phase['failed_after'][name], .5) / 1000:.1f} s)"
+            rate = len(values) / phase["elapsed"] if phase["elapsed"] else 0.0
+            print(f"{name:<24} {len(values):>7} {rate:>7.0f} {pct(values, .5):>8.2f} {pct(values, .95):>8.2f} "
+                  f"{pct(values, .99):>8.2f}  {errors}")
 
 
-def table(recorders: list[tuple[Recorder, float]]) -> None:
-    print(f"{'call':<18} {'count':>7} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  errors")
-    for recorder, elapsed in recorders:
-        for name, values in recorder.latency.items():
-            errors = ", ".join(f"{k} {v}" for k, v in recorder.errors[name].items()) or "0"
-            print(f"{name:<18} {len(values):>7} {len(values) / elapsed:>7.0f} {pct(values, .5):>8.2f} "
-                  f"{pct(values, .95):>8.2f} {pct(values, .99):>8.2f}  {errors}")
-        for name, errors in recorder.errors.items():
-            if name not in recorder.latency:
-                print(f"{name:<18} {0:>7} {0:>7} {'-':>8} {'-':>8} {'-':>8}  {dict(errors)}")
+def verdict(label: str, value: float, limit: float, higher_is_better: bool = False, at_size: bool = True) -> str:
+    met = value >= limit if higher_is_better else value <= limit
+    status = "met" if met else "MISSED"
+    if not at_size:
+        status += " (this run is below the target's size: not a test of it)"
+    return f"  {label}: {value:.1f} ({'>=' if higher_is_better else '<='} {limit:g}) {status}"
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", nargs="+", metavar="HOST:PORT", help="running replicas (default: start one)")
+    parser.add_argument("--spread", action="store_true", help="send each call to the next replica, not per conversation")
+    parser.add_argument("--conversations", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=500, help="turns per second offered, in total (default 500)")
+    parser.add_argument("--seconds", type=float, default=20, help="how long turns are sent (default 20)")
+    parser.add_argument("--clients", type=int, default=4, help="grpc.aio channels per target, in total (default 4)")
+    parser.add_argument("--procs", type=int, default=1, help="client processes sharing the channels and rate (default 1)")
+    parser.add_argument("--echo-max-seconds", type=float, default=5, help="closed-loop echo phase (default 5)")
+    parser.add_argument("--echo-server", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    for name in ("conversations", "clients", "procs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.rate <= 0 or not 0 < args.seconds <= 3600:
+        parser.error("--rate must be positive and --seconds between 0 and 3600")
+    for target in args.targets or []:
+        if target.rsplit(":", 1)[0].strip("[]") not in LOOPBACK:
+            parser.error(f"{target}: this bench drives loopback addresses only ({', '.join(sorted(LOOPBACK))})")
+    if args.procs > args.clients:
+        parser.error("--procs cannot exceed --clients: each client process holds at least one channel")
+    return args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--conversations", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=300, help="turns per second, offered")
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--targets", nargs="*", default=[])
-    parser.add_argument("--spread", action="store_true", help="alternate each conversation's turns between replicas")
-    parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.echo_server:
-        asyncio.run(echo_server())
+    args = parse()
+    if args.echo_server is not None:
+        asyncio.run(echo_server(args.echo_server))
         return
-    procs: list[subprocess.Popen[str]] = []
+    started: list[subprocess.Popen[str]] = []
+    data_dir = tempfile.mkdtemp(prefix="handoff-load-")
+    log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115 - closed in finally
+    pool = None
     try:
         targets, server_pid = args.targets, None
         if not targets:
-            proc, target = start_server(tempfile.mkdtemp(prefix="handoff-load-"), dict(os.environ))
-            procs.append(proc)
+            proc, target = start_server(data_dir, log)
+            started.append(proc)
             targets, server_pid = [target], proc.pid
-        echo, echo_target = start_echo()
-        procs.append(echo)
-        time.sleep(1.0)
-        before = rss_kb(server_pid) if server_pid else 0
-        started = time.perf_counter()
-
-        async def opening() -> list[str]:
-            channels = [aio.insecure_channel(t) for t in targets]
-            ids = await open_conversations([pb_grpc.ConversationServiceStub(c) for c in channels], args.conversations)
-            for channel in channels:
-                await channel.close()
-            return ids
-
-        conversations = asyncio.run(opening())
-        opened_s = time.perf_counter() - started
-        time.sleep(2.0)  # let the analysis of the first turns settle before reading memory
-        after = rss_kb(server_pid) if server_pid else 0
-        server = asyncio.run(drive(targets, conversations, args.rate, args.seconds, args.spread))
-        bare = asyncio.run(drive_echo(echo_target, args.rate, args.seconds, size=120))
-        routing = "spread: every turn alternates replicas" if args.spread else "sticky per conversation"
-        print(f"{len(targets)} replica(s) {' '.join(targets)} ({routing}); {args.conversations} conversations opened in "
-              f"{opened_s:.1f} s; offered {args.rate:.0f} turns/s for {args.seconds:.0f} s")
-        table([server, bare])
-        appended = len(server[0].latency["AppendTurn"])
-        print(f"turns/s sustained: {appended / server[1]:.0f} of {args.rate:.0f} offered")
-        if server_pid:
-            per = (after - before) / max(1, args.conversations)
-            print(f"server memory: {before / 1024:.0f} MB before, {after / 1024:.0f} MB with the conversations open: "
-                  f"{per:.1f} KB per open conversation")
-        bare_p99 = pct(bare[0].latency["bare gRPC echo"], .99)
-        print(f"AppendTurn p99 is {pct(server[0].latency['AppendTurn'], .99) / bare_p99:.1f}x the bare gRPC p99 "
-              f"({bare_p99:.2f} ms) at the same offered rate")
+        echo, echo_target = start_echo(lifetime_s=4 * args.seconds + args.conversations / 50 + 600)
+        started.append(echo)
+        pool = multiprocessing.get_context("spawn").Pool(args.procs)
+        report(args, pool, targets, server_pid, echo_target, Path(data_dir) / "server.log")
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(10)
-            if proc.stdout:
-                proc.stdout.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        for proc in started:
+            stop(proc)
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: int | None, echo_target: str,
+           server_log: Path) -> None:
+    per_proc, size = clients_per_proc(args.clients, args.procs), mean_request_bytes()
+    # warm up first (lazy imports, model first calls, allocator arenas), so "before" is not start-up alone
+    warm = list(enumerate(f"warm-{os.getpid()}-{i}" for i in range(WARM_UP)))
+    run_phase(pool, "open", [dict(targets=targets, ids=s, clients=per_proc) for s in shards(warm, args.procs)])
+    run_phase(pool, "drive", [dict(targets=targets, ids=warm, rate=100, seconds=2, start_at=time.time(),
+                                   clients=per_proc, spread=args.spread, seed=99)])
+    time.sleep(2.0)
+    before = rss_kb(server_pid) if server_pid else 0
+    ids = list(enumerate(f"load-{os.getpid()}-{i}" for i in range(args.conversations)))
+    opened = run_phase(pool, "open", [dict(targets=targets, ids=s, clients=per_proc) for s in shards(ids, args.procs)])
+    time.sleep(2.0)  # let the analysis of the first turns settle before reading memory
+    after_open = rss_kb(server_pid) if server_pid else 0
+    drive_jobs = [dict(targets=targets, ids=s, rate=args.rate / args.procs, seconds=args.seconds, start_at=time.time() + 1,
+                       clients=per_proc, spread=args.spread, seed=k) for k, s in enumerate(shards(ids, args.procs))]
+    machine0, server0 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
+    server = run_phase(pool, "drive", drive_jobs)
+    machine1, server1 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
+    after_drive = rss_kb(server_pid) if server_pid else 0
+    tick, cores = os.sysconf("SC_CLK_TCK"), os.cpu_count() or 1
+    wall = (machine1[1] - machine0[1]) / tick / cores
+    server["cpu"] = {"machine busy": (machine1[0] - machine0[0]) / tick / wall,
+                     "server": (server1 - server0) / tick / wall if server_pid else None,
+                     "client": server["cpu_s"] / wall, "cores": cores}
+    bare = run_phase(pool, "echo", [dict(target=echo_target, rate=args.rate / args.procs, seconds=args.seconds,
+                                         start_at=time.time() + 1, clients=per_proc, size=size)] * args.procs)
+    peak = run_phase(pool, "echo-max", [dict(target=echo_target, seconds=args.echo_max_seconds, start_at=time.time() + 1,
+                                             clients=per_proc, size=size, in_flight=32)] * args.procs)
+
+    routing = "spread: each call to the next replica" if args.spread else "round-robin per conversation"
+    print(f"\n{len(targets)} replica(s) {' '.join(targets)} ({routing}); client: {args.procs} process(es), "
+          f"{per_proc * args.procs} channel(s) per target; echo payload {size} B (mean AppendTurnRequest)")
+    created = len(opened["latency"].get("open: first turn", []))
+    print(f"opened {created} of {args.conversations} conversations (Create + first turn) in {opened['elapsed']:.1f} s; "
+          f"offered {args.rate:.0f} turns/s for {args.seconds:.0f} s\n")
+    print_table([opened, server, bare, peak], ["CreateConversation", "open: first turn", "AppendTurn",
+                                               "GetContextPackage-lag", "Handoff", "echo-baseline",
+                                               "echo-max (closed loop)"])
+    summarize(args, server, bare, peak, created, (before, after_open, after_drive) if server_pid else None)
+    if server_pid and server_log.stat().st_size:
+        lines = server_log.read_text(errors="replace").splitlines()
+        print(f"server stderr: {len(lines)} line(s), last: {lines[-1][:160]}")
+
+
+def summarize(args: argparse.Namespace, server: dict[str, Any], bare: dict[str, Any], peak: dict[str, Any],
+              created: int, rss: tuple[int, int, int] | None) -> None:
+    appends = server["latency"].get("AppendTurn", [])
+    sustained = server["in_window"].get("AppendTurn", 0) / args.seconds
+    print(f"\nturns/s sustained: {sustained:.0f} acknowledged per second within the {args.seconds:.0f} s window "
+          f"(+{WINDOW_GRACE_S} s for the last replies), "
+          f"{args.rate:.0f} offered ({len(appends)} of {server['sent']} acknowledged in all, the last "
+          f"{server['elapsed'] - args.seconds:.1f} s after the window)")
+    cpu = server["cpu"]
+    print(f"CPU during the turns, in cores of {cpu['cores']}: machine busy {cpu['machine busy']:.2f}, "
+          + (f"server {cpu['server']:.2f}, " if cpu["server"] is not None else "")
+          + f"client process(es) {cpu['client']:.2f}, everything else "
+          f"{max(0.0, cpu['machine busy'] - (cpu['server'] or 0) - cpu['client']):.2f}")
+    for label, phase in (("server run", server), ("echo run", bare)):
+        print(f"client send lateness ({label}): p50 {pct(phase['send_late'], .5):.2f} ms, "
+              f"p99 {pct(phase['send_late'], .99):.2f} ms, max {pct(phase['send_late'], 1.0):.2f} ms "
+              f"(how late the client issued its scheduled sends)")
+    if rss:
+        before, after_open, after_drive = rss
+        per = (after_open - before) / max(1, created)
+        print(f"server RSS: {before / 1024:.1f} MB before, {after_open / 1024:.1f} MB with {created} open "
+              f"conversations, {after_drive / 1024:.1f} MB after the turns: {per:.1f} KB per open conversation")
+    bare_p99, append_p99 = pct(bare["latency"].get("echo-baseline", []), .99), pct(appends, .99)
+    print(f"server AppendTurn p99 {append_p99:.2f} ms = {append_p99 / bare_p99:.1f}x the bare-gRPC echo p99 "
+          f"({bare_p99:.2f} ms) at the same offered rate; bare gRPC peaks at "
+          f"{len(peak['latency'].get('echo-max (closed loop)', [])) / max(peak['elapsed'], 1e-9):.0f} calls/s here")
+    many = args.conversations >= TARGETS["conversations"]
+    full = many and args.rate >= TARGETS["turns/s"]
+    print("against the targets (2 cores, embedded defaults):")
+    checks = [verdict("open conversations", created, TARGETS["conversations"], True, many),
+              verdict("turns/s sustained", sustained, TARGETS["turns/s"], True, full),
+              verdict("AppendTurn p99 ms", append_p99, TARGETS["append p99 ms"], at_size=full),
+              verdict("analysis lag p99 ms", pct(server["latency"].get("GetContextPackage-lag", []), .99),
+                      TARGETS["lag p99 ms"], at_size=full),
+              verdict("brief (Handoff) p99 ms", pct(server["latency"].get("Handoff", []), .99),
+                      TARGETS["brief p99 ms"], at_size=full)]
+    if rss:
+        checks.append(verdict("KB per open conversation", (rss[1] - rss[0]) / max(1, created),
+                              TARGETS["KB per conversation"], at_size=many))
+    errors = sum(n for codes in server["errors"].values() for n in codes.values())
+    checks.append(f"  errors during the turns: {errors}")
+    print("\n".join(checks))
 
 
 if __name__ == "__main__":

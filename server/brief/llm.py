@@ -93,13 +93,17 @@ async def stream(model: str, messages: list[dict[str, str]], *, timeout_s: float
             try:
                 chunk = await asyncio.wait_for(iterator.__anext__(), max(0.0, deadline - loop.time()))
             except StopAsyncIteration:
+                record_llm_call(model, "ok")
                 return
             delta = chunk.choices[0].delta.content if chunk.choices else None
             if delta:
                 yield delta
     except TimeoutError as e:
+        record_llm_call(model, "timeout")
         raise LLMTimeoutError(f"model {model!r} did not finish within {timeout_s:.2f} s") from e
     except (LLMError, LLMTimeoutError):
+        record_llm_call(model, "error")
         raise
     except Exception as e:
+        record_llm_call(model, "error")
         raise _translate(e, model) from e
