@@ -2,4 +2,5 @@ import sys
 
 from server.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned child (the embedding process) re-imports it
+    sys.exit(main())

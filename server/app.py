@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from grpc import aio
 from grpc_health.v1 import _async as health_async
@@ -19,7 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.analysis.embedding import Embedder
-from server.analysis.engine import Engine, build_engine
+from server.analysis.engine import Engine, build_engine, open_embedder
 from server.api.conversations import ConversationServicer
 from server.api.interceptors import ErrorInterceptor
 from server.api.metrics import MetricsServicer
@@ -48,12 +49,15 @@ class Runtime:
     health: health_async.HealthServicer
     knowledge: KnowledgeBase | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    owned: list[Any] = field(default_factory=list)  # things this runtime opened and must close
 
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
         await self.live.drain()
         await self.store.close()
+        for thing in self.owned:
+            thing.close()
 
 
 def build_store(settings: Settings) -> ContextStore:
@@ -66,15 +70,17 @@ def build_store(settings: Settings) -> ContextStore:
 
 def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Embedder | None = None) -> Runtime:
     """The store, the engine and the knowledge base, sharing one embedding model."""
+    owned = []
     if settings.embeddings and embedder is None:
-        embedder = engine.classifier.embedder if engine and engine.classifier else Embedder()
+        embedder = engine.classifier.embedder if engine and engine.classifier else open_embedder(settings)
+        owned.append(embedder)
     store = build_store(settings)
     engine = engine or build_engine(settings, embedder)
     live = LiveContext(store, engine.analyse)
     engine.on_late_issue = live.touch
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
-        knowledge=_open_knowledge(settings, embedder),
+        knowledge=_open_knowledge(settings, embedder), owned=[e for e in owned if hasattr(e, "close")],
     )
 
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     escalation_policy: Path | None = None
     reply_policy: Path | None = None
     embeddings: bool = True
+    # the embedding model in a child process at this nice value, so it never delays an RPC;
+    # -1 runs it in a thread of the server process instead
+    embedding_nice: int = Field(10, ge=-1, le=19)
     issue_wait_ms: int = Field(10, ge=0)  # a turn's analysis waits this long at most for the issue label
 
     # handoff prose

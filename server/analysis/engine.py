@@ -142,6 +142,17 @@ def _merge_external_facts(package: ContextPackage) -> None:
     package.facts = own + external_facts(package.external_context)
 
 
+def open_embedder(settings: Settings) -> Embedder:
+    """The deployment's embedding model: in a lower-priority child process unless told otherwise."""
+    if settings.embedding_nice < 0:
+        from server.analysis.embedding import Embedder
+
+        return Embedder()
+    from server.analysis.embedding_process import ProcessEmbedder
+
+    return ProcessEmbedder(nice=settings.embedding_nice)  # type: ignore[return-value]
+
+
 def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
     """The engine a deployment runs: its taxonomy, its actions, its escalation policy."""
     from server.analysis.facts import FactType
@@ -161,10 +172,10 @@ def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine
         turn_analysers=analysers, escalation=EscalationStep(policy, beyond_bot=beyond_bot), taxonomy=taxonomy
     )
     if settings.embeddings:
-        from server.analysis.embedding import BatchingEmbedder, Embedder
+        from server.analysis.embedding import BatchingEmbedder
         from server.analysis.issue import IssueClassifier
 
-        embedder = embedder or Embedder()
+        embedder = embedder or open_embedder(settings)
         engine.classifier = IssueClassifier(taxonomy, embedder)
         engine.embedder = BatchingEmbedder(embedder)
         engine.issue_wait_s = settings.issue_wait_ms / 1000
