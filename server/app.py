@@ -70,7 +70,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
         embedder = engine.classifier.embedder if engine and engine.classifier else Embedder()
     store = build_store(settings)
     engine = engine or build_engine(settings, embedder)
-    live = LiveContext(store, engine.analyse)
+    live = LiveContext(store, engine.analyse, redactor=engine.redactor)
     engine.on_late_issue = live.touch
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),

@@ -18,6 +18,7 @@ from server.context.live import LiveContext
 from server.context.model import ExternalContext, Stage
 from server.context.records import ConversationRecord, EventRecord, EventType
 from server.errors import FailedPreconditionError, InvalidArgumentError
+from server.privacy.package import redact_external
 
 MAX_PAGE = 500
 
@@ -179,7 +180,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
             source=request.source, content_type=content_type, content=request.content, received_at=time.time()
         )
         facts = parse_external(item)  # refuses malformed JSON before anything is stored
-        added = await self.live.store.add_external_context(request.conversation_id, item, request.request_id)
+        stored = redact_external(item, self.live.redactor)
+        added = await self.live.store.add_external_context(request.conversation_id, stored, request.request_id)
         if added:
             await self.live.refresh(request.conversation_id)
         return pb.IngestContextResponse(facts_added=len(facts) if added else 0)
@@ -199,7 +201,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
             raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")
         event = EventRecord(
             conversation_id=request.conversation_id, type=event_type, request_id=request.request_id,
-            occurred_at=request.occurred_at or time.time(), agent_id=request.agent_id, text=request.text,
+            occurred_at=request.occurred_at or time.time(), agent_id=request.agent_id,
+            text=self.live.redactor.redact(request.text) if self.live.redactor else request.text,
             score=request.score if event_type == EventType.SATISFACTION else None,
             post_handoff=request.post_handoff, queue_position=request.queue_position,
         )

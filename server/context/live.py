@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from server.context.model import ContextPackage, PriorContact, Stage, Turn
 from server.context.records import ConversationRecord, NewTurn
 from server.context.store import ContextStore
+from server.privacy.redact import NO_REDACTION, Redactor
 
 logger = logging.getLogger(__name__)
 
-Analyse = Callable[[ContextPackage, list[Turn]], Awaitable[None]]
+Analyse = Callable[..., Awaitable[None]]  # (package, new_turns[, raw_text by turn id])
 ALL_STORED = -1  # package(min_turn_id=ALL_STORED): wait for every turn the store holds
 
 
@@ -33,11 +34,15 @@ class _Live:
     worker: asyncio.Task[None] | None = None
     dirty: bool = False
     subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
+    raw_text: dict[int, str] = field(default_factory=dict)  # turns stored redacted: their text, until analysed
 
 
 class LiveContext:
-    def __init__(self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000) -> None:
+    def __init__(
+        self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000, redactor: Redactor = NO_REDACTION
+    ) -> None:
         self.store = store
+        self.redactor = redactor  # storage redaction: what reaches the store, and what is served back
         self._analyse = analyse
         self._max_cached = max_cached
         self._live: OrderedDict[str, _Live] = OrderedDict()
@@ -47,8 +52,18 @@ class LiveContext:
     # ------------------------------------------------------------ writes
 
     async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
-        stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
+        """Stores the turn (redacted when storage redaction is on; the raw text stays in memory
+        only until the turn is analysed)."""
+        redacted = self.redactor.redact(turn.text) if self.redactor else turn.text
+        if redacted != turn.text:
+            stored, duplicate = await self.store.append_turn(
+                conversation_id, turn.model_copy(update={"text": redacted}), max_turns
+            )
+        else:
+            stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
         live = await self._get_live(conversation_id)
+        if redacted != turn.text and stored.id > live.package.analyzed_through_turn:
+            live.raw_text[stored.id] = turn.text
         live.stored_through = max(live.stored_through, stored.id)
         live.dirty = True
         self._kick(conversation_id, live)
@@ -223,7 +238,12 @@ class LiveContext:
         # as reflected before it is.
         package = live.package
         new_turns = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
-        await self._analyse(package, new_turns)
+        if live.raw_text:
+            await self._analyse(package, new_turns, live.raw_text)
+            for turn in new_turns:
+                live.raw_text.pop(turn.id, None)
+        else:
+            await self._analyse(package, new_turns)
         package.updated_at = time.time()
         await self.store.save_package(package)
         now = time.time()
