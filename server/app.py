@@ -72,6 +72,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
     engine = engine or build_engine(settings, embedder)
     live = LiveContext(store, engine.analyse, redactor=engine.redactor)
     engine.on_late_issue = live.touch
+    live.on_forget.append(engine.forget)
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
         knowledge=_open_knowledge(settings, embedder),

@@ -99,6 +99,11 @@ class Engine:
         except TimeoutError:
             self._late.add(cid)  # applied when it lands; on_late_issue tells the live context
 
+    def forget(self, conversation_id: str) -> None:
+        """Drops the text waiting to be classified for a deleted conversation."""
+        self._wanted.pop(conversation_id, None)
+        self._late.discard(conversation_id)
+
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
         """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
         done = self._done.get(conversation_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +22,8 @@ from server.errors import FailedPreconditionError, InvalidArgumentError
 from server.privacy.package import redact_external
 
 MAX_PAGE = 500
+DEFAULT_TENANT = "default"  # until requests carry a tenant, every record belongs to this one
+logger = logging.getLogger(__name__)
 
 # What a reported handoff event does to the conversation's stage.
 EVENT_STAGE = {
@@ -185,6 +188,18 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         if added:
             await self.live.refresh(request.conversation_id)
         return pb.IngestContextResponse(facts_added=len(facts) if added else 0)
+
+    async def DeleteCustomerData(
+        self, request: pb.DeleteCustomerDataRequest, context: aio.ServicerContext
+    ) -> pb.DeleteCustomerDataResponse:
+        self.limits.check_id("customer_id", request.customer_id)
+        self.limits.check_id("conversation_id", request.conversation_id, required=False)
+        counts = await self.live.delete_customer_data(DEFAULT_TENANT, request.customer_id, request.conversation_id)
+        logger.info("deleted on request: %d conversation(s), %d turn(s)", counts.conversations, counts.turns)
+        return pb.DeleteCustomerDataResponse(
+            conversations=counts.conversations, turns=counts.turns, packages=counts.packages,
+            external_context=counts.external_context, events=counts.events, feedback=counts.feedback,
+        )
 
     async def ReportEvent(self, request: pb.HandoffEvent, context: aio.ServicerContext) -> pb.ReportEventResponse:
         self.limits.check_id("conversation_id", request.conversation_id)

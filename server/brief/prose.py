@@ -127,6 +127,12 @@ def _key(package: ContextPackage) -> tuple[str, int]:
     return package.conversation_id, package.analyzed_through_turn
 
 
+def forget_prepared(conversation_id: str) -> None:
+    """Drops prose prepared for a conversation whose data was deleted."""
+    for key in [k for k in _prepared if k[0] == conversation_id]:
+        _prepared.pop(key).cancel()
+
+
 def prepare_prose(package: ContextPackage, settings: BriefSettings, **llm_options: Any) -> asyncio.Task[Prose]:
     """Start (or reuse) the prose for this conversation at this analysed turn."""
     key = _key(package)

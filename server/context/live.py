@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from server.context.model import ContextPackage, PriorContact, Stage, Turn
-from server.context.records import ConversationRecord, NewTurn
+from server.context.records import ConversationRecord, DeletedCounts, NewTurn
 from server.context.store import ContextStore
 from server.privacy.redact import NO_REDACTION, Redactor
 
@@ -48,6 +48,8 @@ class LiveContext:
         self._live: OrderedDict[str, _Live] = OrderedDict()
         self.analysis_lag: deque[float] = deque(maxlen=10_000)  # seconds from append to analysed
         self._background: set[asyncio.Task[None]] = set()
+        # other holders of a conversation's data in memory (prepared prose, pending embeddings)
+        self.on_forget: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------ writes
 
@@ -150,6 +152,42 @@ class LiveContext:
         live = self._live.pop(conversation_id, None)
         if live and live.worker and not live.worker.done():
             live.worker.cancel()
+
+    async def delete_customer_data(self, tenant: str, customer_id: str, conversation_id: str = "") -> DeletedCounts:
+        """Deletion on request: the store's records, then everything held in memory about them."""
+        mine = [
+            r for r in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000)
+            if r.tenant == tenant and conversation_id in ("", r.conversation_id)
+        ]
+        workers = [self._stop(r.conversation_id) for r in mine]
+        await asyncio.gather(*(w for w in workers if w is not None), return_exceptions=True)
+        counts = await self.store.delete_customer_data(tenant, customer_id, conversation_id)
+        for cid in {*counts.conversation_ids, *(r.conversation_id for r in mine)}:
+            self._stop(cid)
+            for hook in self.on_forget:
+                hook(cid)
+        if conversation_id and counts.conversations:
+            await self._drop_prior_contact(tenant, customer_id, conversation_id)
+        return counts
+
+    def _stop(self, conversation_id: str) -> asyncio.Task[None] | None:
+        """Forgets the conversation; returns its analysis worker (cancelled) to wait for."""
+        live = self._live.pop(conversation_id, None)
+        if live is None or live.worker is None or live.worker.done():
+            return None
+        live.worker.cancel()
+        return live.worker
+
+    async def _drop_prior_contact(self, tenant: str, customer_id: str, deleted: str) -> None:
+        """The customer's other conversations no longer list the deleted one as a prior contact."""
+        for record in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000):
+            if record.tenant != tenant:
+                continue
+            live = self._live.get(record.conversation_id)
+            package = live.package if live else await self.store.load_package(record.conversation_id)
+            if package is not None and any(c.conversation_id == deleted for c in package.prior_contacts):
+                package.prior_contacts = [c for c in package.prior_contacts if c.conversation_id != deleted]
+                await self.store.save_package(package)
 
     async def drain(self) -> None:
         """Wait for every running analysis (shutdown, tests)."""
