@@ -30,6 +30,8 @@ from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
 from server.knowledge.store import KnowledgeBase
 from server.observability import observe_rpc
+from server.privacy.logs import install_log_redaction
+from server.privacy.redact import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def _open_knowledge(settings: Settings, embedder: Embedder | None) -> KnowledgeB
 
 async def build_server(settings: Settings, runtime: Runtime | None = None) -> tuple[aio.Server, int, Runtime]:
     runtime = runtime or build_runtime(settings)
+    install_log_redaction(Redactor.from_setting(settings.redact_logs))  # on the handlers configured so far
     limits = Limits(
         max_turn_chars=settings.max_turn_chars,
         max_turns_per_conversation=settings.max_turns_per_conversation,

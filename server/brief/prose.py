@@ -106,7 +106,8 @@ async def write_prose(
     if settings.model.startswith(f"{llm.LOCAL_PROVIDER}/"):  # small local models: constrain to the schema
         options.setdefault("response_format", {"type": "json_object", "schema": GRAMMAR_SCHEMA})
     try:
-        text = await llm.complete(settings.model, prose_messages(package, brief, settings.prompt_dir), timeout_s=timeout_s, **options)
+        messages = prose_messages(package, brief, settings.prompt_dir)
+        text = await llm.complete(settings.model, messages, timeout_s=timeout_s, redactor=settings.redactor, **options)
         return ground_prose(parse_prose(text), package, brief)
     except llm.LLMTimeoutError:
         logger.warning("LLM prose timed out after %.2f s for %s", timeout_s, package.conversation_id)
