@@ -57,8 +57,9 @@ def _digits(text: str) -> str:
 # "order number is", "tracking #", "ref:" right before a number: it is an identifier the agent needs.
 _ID_LABEL = re.compile(
     r"\b(?:order|tracking|track|reference|ref|confirmation|invoice|ticket|case|shipment|parcel|package|"
-    r"item|sku|model|serial|transaction|booking|claim|return|rma|receipt)"
-    r"(?:\s*(?:number|no\.?|num|id|code|#|is|was|:|-))*\s*#?\s*$",
+    r"item|sku|model|serial|transaction|booking|claim|return|rma|receipt|policy|member|membership|customer|"
+    r"loyalty|subscriber)"
+    r"(?:\s*(?:number|no\.?|num|id|code|#|is|was|as|:|-))*\s*#?\s*$",
     re.IGNORECASE,
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
@@ -70,12 +71,15 @@ SSN_LABELLED = re.compile(
     r"((?!000|666|9\d\d)\d{3}\s?(?!00)\d{2}\s?(?!0000)\d{4})\b",
     re.IGNORECASE,
 )
-NINO = re.compile(
-    r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+_NINO = r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+NINO = re.compile(_NINO)
+NINO_LABELLED = re.compile(  # lower case only where the customer says what it is
+    r"\b(?:national insurance|ni|nino)(?:\s*(?:number|no\.?|#))?\s*(?:is|:)?\s*(" + _NINO + ")", re.IGNORECASE
 )
+_IS = r"\s*(?:is|was|:|(?:should|would|will)\s+be)?\s*"
 BANK_ACCOUNT = re.compile(
-    r"\b(?:(?:bank|checking|chequing|savings|current)\s+account|account|acct\.?|a/c)"
-    r"\s*(?:number|no\.?|num|#)\s*(?:is|:)?\s*(\d{6,17})\b"
+    r"\b(?:(?:bank|checking|chequing|savings|current)(?:\s+account)?|account|acct\.?|a/c)"
+    r"\s*(?:number|no\.?|num|#)" + _IS + r"(\d{6,17})\b"
     r"|\b(?:bank|checking|chequing|savings)\s+(?:account\s+)?(?:is\s+|:\s*)?(\d{6,17})\b",
     re.IGNORECASE,
 )
@@ -84,7 +88,8 @@ _SUFFIXES = (
     "street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|terrace|ter|"
     "parkway|pkwy|highway|hwy|circle|cir|square|sq|trail|trl|close|crescent|cres|grove|gardens|gdns"
 )
-_STREET_WORD = r"[A-Za-z][A-Za-z.'-]*"
+_STREET_WORD = r"(?:[A-Za-z][A-Za-z.'-]*|\d{1,3}(?:st|nd|rd|th))"  # 'Elm', '2nd'
+
 ADDRESS = re.compile(
     r"\b\d{1,6}[A-Za-z]?,?\s+(?:" + _STREET_WORD + r"\s+){1,3}(?:" + _SUFFIXES + r")\b\.?"
     r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
@@ -103,6 +108,7 @@ _NOT_STREET_WORDS = frozenset(
 PHONE_LABEL = re.compile(r"\b(?:phone|cell|mobile|tel|telephone|call|text|reach|contact|number)\b[^.!?\d]{0,20}$", re.I)
 _PHONE_SHAPE = re.compile(
     r"^(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]?\d{4}$|^\+\d[\d\s().-]{7,18}\d$"
+    r"|^0\d{3,4}[\s-]\d{3}[\s-]?\d{3,4}$"  # a UK number in national form: 07911 123456, 020 7946 0958
 )
 
 
@@ -168,7 +174,9 @@ def find_ssns(text: str) -> list[Finding]:
 
 
 def find_ninos(text: str) -> list[Finding]:
-    return [Finding(Kind.NINO, m.start(), m.end(), m.group()) for m in NINO.finditer(text)]
+    found = [Finding(Kind.NINO, m.start(), m.end(), m.group()) for m in NINO.finditer(text)]
+    found += [Finding(Kind.NINO, m.start(1), m.end(1), m.group(1)) for m in NINO_LABELLED.finditer(text)]
+    return found
 
 
 def find_bank_accounts(text: str) -> list[Finding]:
@@ -188,7 +196,7 @@ def find_addresses(text: str) -> list[Finding]:
     """House number, street name, street suffix; a unit, city, state and ZIP or postcode when they follow."""
     found = []
     for m in ADDRESS.finditer(text):
-        words = re.findall(r"[A-Za-z][A-Za-z.'-]*", m.group())
+        words = re.findall(r"\b[A-Za-z][A-Za-z.'-]*|\b\d{1,3}(?:st|nd|rd|th)\b", m.group())
         name = words[: next((i for i, w in enumerate(words) if _is_suffix(w) and i > 0), len(words))]
         if name and not any(w.lower().strip(".") in _NOT_STREET_WORDS for w in name):
             found.append(Finding(Kind.ADDRESS, m.start(), m.end() - (1 if m.group().endswith(",") else 0), m.group()))
@@ -203,10 +211,13 @@ def find_phones(text: str) -> list[Finding]:
     """Formatted numbers ('(555) 123-4567', '+44 20 7946 0958'), or bare digits after 'call me on' and the like."""
     if sum(ch.isdigit() for ch in text) < 7:
         return []
-    found = []
-    for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE):
+    found: list[Finding] = []
+    matches = [*phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)]
+    if "0" in text:  # national UK form ('07911 123456') only parses as GB
+        matches += phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID)
+    for match in matches:
         raw = match.raw_string
-        if _labelled_as_id(text, match.start):
+        if _labelled_as_id(text, match.start) or any(f.start < match.end and match.start < f.end for f in found):
             continue
         shaped = _PHONE_SHAPE.match(raw) is not None
         labelled = PHONE_LABEL.search(text[max(0, match.start - 30) : match.start]) is not None

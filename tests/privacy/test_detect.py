@@ -32,6 +32,7 @@ def test_digit_runs_failing_luhn_are_not_cards(number: str) -> None:
         "it was delivered 2024-03-14, reference 7730 2291 0041 5518",
         "I waited 45 minutes, 3 times, for a $79.99 refund",
         "30 each way, 2 way adapter",
+        "I have my policy number as 1580245870",
     ],
 )
 def test_order_numbers_amounts_dates_and_times_are_untouched(text: str) -> None:
@@ -66,6 +67,7 @@ def test_bank_accounts_only_when_labelled() -> None:
     assert aba_routing_valid("021000021") and not aba_routing_valid("021000022")
     assert kinds("routing 021000022") == []
     assert kinds("my account id is EPFRFWVQE7") == []
+    assert REDACT.redact("the bank number would be 9160287191") == "the bank number would be [BANK ACCOUNT]"
 
 
 def test_emails_phones_and_addresses() -> None:
@@ -74,6 +76,8 @@ def test_emails_phones_and_addresses() -> None:
     assert REDACT.redact("call me on 2025550143") == "call me on [PHONE]"
     assert REDACT.redact("send it to 9600 Brushwick Dr, Springfield, IL 62704 today") == "send it to [ADDRESS] today"
     assert REDACT.redact("221B Baker Street, London NW1 6XE") == "[ADDRESS]"
+    assert REDACT.redact("3374 2nd Ave is where I live") == "[ADDRESS] is where I live"
+    assert REDACT.redact("my cell is 07911 123456") == "my cell is [PHONE]"
 
 
 def test_kinds_are_chosen_by_setting() -> None:
