@@ -142,7 +142,7 @@ def scan(data: Path, show: int) -> None:
         times.append(time.perf_counter() - started)
         for f in found:
             counts[f.kind] += 1
-            if len(samples.setdefault(f.kind, [])) < show:
+            if show and len(samples.setdefault(f.kind, [])) < show:
                 context = text[max(0, f.start - 30) : f.end + 20].replace("\n", " ")
                 samples[f.kind].append(f"   {where}: {f.text!r} in ...{context}...")
     print(f"\n3. real conversations ({len(texts)} messages: ABCD, TweetSumm, DSTC11 utterances)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import grpc
 import pytest
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
+from server.cli import main
 from tests.api.conftest import Running, start_server, status_of, test_settings
 from tests.context.conftest import redis_url  # noqa: F401  (a real redis-server for the session)
 
@@ -81,3 +83,17 @@ async def test_delete_customer_data_needs_a_customer_id(running: Running) -> Non
         await running.conversations.DeleteCustomerData(pb.DeleteCustomerDataRequest(conversation_id="c-1"))
     assert status_of(error.value) == grpc.StatusCode.INVALID_ARGUMENT
     assert "customer_id" in (error.value.details() or "")
+
+
+async def test_handoff_forget_deletes_through_a_running_server(
+    running: Running, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    await _conversation(running, f"f1-{run}", f"fay-{run}")
+    code = await asyncio.to_thread(
+        main, ["forget", "--customer", f"fay-{run}", "--target", f"127.0.0.1:{running.port}"]
+    )
+    assert code == 0
+    assert "1 conversation(s), 2 turn(s)" in capsys.readouterr().out
+    listed = await running.conversations.ListConversations(pb.ListConversationsRequest(customer_id=f"fay-{run}"))
+    assert list(listed.conversations) == []
