@@ -168,7 +168,9 @@ def _iban_end(text: str, start: int, length: int) -> int | None:
 
 
 def find_ssns(text: str) -> list[Finding]:
-    found = [Finding(Kind.SSN, m.start(), m.end(), m.group()) for m in SSN.finditer(text)]
+    found = [
+        Finding(Kind.SSN, m.start(), m.end(), m.group()) for m in SSN.finditer(text) if not _labelled_as_id(text, m.start())
+    ]
     found += [Finding(Kind.SSN, m.start(1), m.end(1), m.group(1)) for m in SSN_LABELLED.finditer(text)]
     return found
 
