@@ -1,10 +1,11 @@
 """Precision and recall of the personal-data detector, and what it finds in real conversations.
 
-    python bench/pii_eval.py [--data ../shared/data] [--show 5]
+    python bench/pii_eval.py [--data ../shared/data] [--cases bench/pii_holdout.jsonl] [--show 5]
 
 1. bench/pii_cases.jsonl: realistic customer sentences labelled by hand, positives of
    every kind and hard negatives (order numbers failing Luhn, 16-digit tracking ids,
-   prices, dates, times, ids). A finding counts when its kind matches a labelled span it
+   prices, dates, times, ids); bench/pii_holdout.jsonl was written after the detector was
+   frozen, and run blind once. A finding counts when its kind matches a labelled span it
    overlaps; per-kind precision and recall, and how many negative sentences stay untouched.
 2. ABCD gold facts: the customer's emails, phones and street addresses should be found
    (recall); the order ids, account ids, usernames, prices and zip codes the agent needs
