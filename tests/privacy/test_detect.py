@@ -88,3 +88,15 @@ def test_kinds_are_chosen_by_setting() -> None:
     assert parse_kinds("all") == frozenset(Kind)
     with pytest.raises(ValueError, match="unknown kind"):
         parse_kinds("cards")
+
+
+def test_an_unknown_kind_in_a_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.config import load_settings
+    from server.errors import InvalidArgumentError
+
+    monkeypatch.setenv("HANDOFF_REDACT_STORAGE", "cards,email")
+    with pytest.raises(InvalidArgumentError, match="unknown kind.*'cards'.*bank_account"):
+        load_settings()
+    monkeypatch.setenv("HANDOFF_REDACT_STORAGE", "card,email")
+    assert load_settings().redact_storage == "card,email"
+    assert load_settings().redact_llm == "all" and load_settings().redact_logs == "all"
