@@ -34,7 +34,7 @@ class _Live:
     worker: asyncio.Task[None] | None = None
     dirty: bool = False
     subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
-    raw_text: dict[int, str] = field(default_factory=dict)  # turns stored redacted: their text, until analysed
+    raw_text: dict[str, str] = field(default_factory=dict)  # request id -> text of a turn stored redacted, until analysed
 
 
 class LiveContext:
@@ -54,18 +54,24 @@ class LiveContext:
     # ------------------------------------------------------------ writes
 
     async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
-        """Stores the turn (redacted when storage redaction is on; the raw text stays in memory
-        only until the turn is analysed)."""
+        """Stores the turn (redacted when storage redaction is on: the raw text stays in memory,
+        under its request id, only until the turn is analysed)."""
         redacted = self.redactor.redact(turn.text) if self.redactor else turn.text
-        if redacted != turn.text:
-            stored, duplicate = await self.store.append_turn(
-                conversation_id, turn.model_copy(update={"text": redacted}), max_turns
-            )
-        else:
+        if redacted == turn.text:
             stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
-        live = await self._get_live(conversation_id)
-        if redacted != turn.text and stored.id > live.package.analyzed_through_turn:
-            live.raw_text[stored.id] = turn.text
+            live = await self._get_live(conversation_id)
+        else:
+            live = await self._get_live(conversation_id)
+            live.raw_text[turn.request_id] = turn.text  # before the store: a worker may pick the turn up at once
+            try:
+                stored, duplicate = await self.store.append_turn(
+                    conversation_id, turn.model_copy(update={"text": redacted}), max_turns
+                )
+            except BaseException:
+                live.raw_text.pop(turn.request_id, None)
+                raise
+            if duplicate and stored.id <= live.package.analyzed_through_turn:
+                live.raw_text.pop(turn.request_id, None)  # a retry of a turn analysed already
         live.stored_through = max(live.stored_through, stored.id)
         live.dirty = True
         self._kick(conversation_id, live)
@@ -276,10 +282,9 @@ class LiveContext:
         # as reflected before it is.
         package = live.package
         new_turns = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
-        if live.raw_text:
-            await self._analyse(package, new_turns, live.raw_text)
-            for turn in new_turns:
-                live.raw_text.pop(turn.id, None)
+        raw = {t.id: live.raw_text.pop(t.request_id) for t in new_turns if t.request_id in live.raw_text}
+        if raw:
+            await self._analyse(package, new_turns, raw)
         else:
             await self._analyse(package, new_turns)
         package.updated_at = time.time()

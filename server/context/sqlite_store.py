@@ -312,6 +312,7 @@ class SQLiteStore:
             args = (*args, conversation_id)
 
         def delete(db: sqlite3.Connection) -> DeletedCounts:
+            db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
             db.execute("BEGIN IMMEDIATE")
             try:
                 rows = db.execute(sql, args).fetchall()
@@ -323,8 +324,12 @@ class SQLiteStore:
                     )
             except BaseException:
                 db.execute("ROLLBACK")
+                db.execute("PRAGMA secure_delete=OFF")
                 raise
             db.execute("COMMIT")
+            db.execute("PRAGMA secure_delete=OFF")
+            if ids:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nor left in the write-ahead log
             return DeletedCounts(
                 conversations=counts["conversations"], turns=counts["turns"], packages=sum(r[1] for r in rows),
                 external_context=counts["external_context"], events=counts["events"], feedback=counts["feedback"],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from server.context.model import BotAction, ContextPackage, ExternalContext, Outcome, Role, Stage
 from server.context.records import ConversationRecord, EventRecord, EventType, FeedbackRecord, NewTurn
+from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
 from server.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError, ResourceExhaustedError
 
@@ -161,3 +163,16 @@ async def test_deleting_one_conversation_and_deleting_twice(store: ContextStore)
     assert again.conversations == again.turns == again.events == 0
     rest = await store.delete_customer_data("default", "anna")
     assert rest.conversations == 1 and (await store.delete_customer_data("default", "anna")).conversations == 0
+
+
+async def test_deleted_text_is_gone_from_the_sqlite_files(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "context.sqlite3")
+    try:
+        await _fill(store, "anna-1", "anna-unique-customer")
+        await _fill(store, "bob-1", "bob-unique-customer")
+        await store.delete_customer_data("default", "anna-unique-customer")
+    finally:
+        await store.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("context.sqlite3*"))
+    assert b"bob-unique-customer" in stored
+    assert b"anna-unique-customer" not in stored
