@@ -160,7 +160,11 @@ class LiveContext:
             live.worker.cancel()
 
     async def delete_customer_data(self, tenant: str, customer_id: str, conversation_id: str = "") -> DeletedCounts:
-        """Deletion on request: the store's records, then everything held in memory about them."""
+        """Deletion on request: the store's records, then everything held in memory about them.
+
+        The knowledge base needs nothing: it indexes only the deployment's documents (a
+        conversation is only ever a search query, never indexed), so no vector-store entry
+        derives from a customer's transcript."""
         mine = [
             r for r in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000)
             if r.tenant == tenant and conversation_id in ("", r.conversation_id)
