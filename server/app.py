@@ -31,6 +31,8 @@ from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
 from server.knowledge.store import KnowledgeBase
 from server.observability import observe_rpc
+from server.privacy.logs import install_log_redaction
+from server.privacy.redact import Redactor
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +78,9 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
         owned.append(embedder)
     store = build_store(settings)
     engine = engine or build_engine(settings, embedder)
-    live = LiveContext(store, engine.analyse)
+    live = LiveContext(store, engine.analyse, redactor=engine.redactor)
     engine.on_late_issue = live.touch
+    live.on_forget.append(engine.forget)
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
         knowledge=_open_knowledge(settings, embedder), owned=[e for e in owned if hasattr(e, "close")],
@@ -98,6 +101,7 @@ def _open_knowledge(settings: Settings, embedder: Embedder | None) -> KnowledgeB
 
 async def build_server(settings: Settings, runtime: Runtime | None = None) -> tuple[aio.Server, int, Runtime]:
     runtime = runtime or build_runtime(settings)
+    install_log_redaction(Redactor.from_setting(settings.redact_logs))  # on the handlers configured so far
     limits = Limits(
         max_turn_chars=settings.max_turn_chars,
         max_turns_per_conversation=settings.max_turns_per_conversation,

@@ -1,4 +1,4 @@
-"""The ``handoff`` command: serve, replay, eval, kb, bench."""
+"""The ``handoff`` command: serve, replay, eval, kb, metrics, forget."""
 
 from __future__ import annotations
 
@@ -48,8 +48,9 @@ def _extensions() -> list:
     """Subcommands that live beside the features they drive."""
     from server.evaluation.cli import register_cli as register_eval
     from server.metrics_cli import register_cli as register_metrics
+    from server.privacy.cli import register_cli as register_forget
 
-    extensions = [register_eval, register_metrics]
+    extensions = [register_eval, register_metrics, register_forget]
     try:
         from server.knowledge.cli import register_cli as register_kb
     except ImportError:  # the knowledge extra is not installed

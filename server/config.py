@@ -9,10 +9,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server.errors import InvalidArgumentError
+from server.privacy.redact import parse_kinds
 
 
 class Settings(BaseSettings):
@@ -60,6 +61,18 @@ class Settings(BaseSettings):
 
     # Prometheus /metrics over HTTP on host: -1 off, 0 any free port
     metrics_port: int = Field(-1, ge=-1, le=65535)
+
+    # personal data redacted per destination: all | none | a list of kinds (card,bank_account,iban,
+    # ssn,nino,email,phone,address); storage off keeps what the context store holds verbatim
+    redact_storage: str = "none"
+    redact_llm: str = "all"
+    redact_logs: str = "all"
+
+    @field_validator("redact_storage", "redact_llm", "redact_logs")
+    @classmethod
+    def _redaction_kinds(cls, spec: str) -> str:
+        parse_kinds(spec)  # a ValueError names the kinds there are
+        return spec
 
     @model_validator(mode="after")
     def _wait_bounds(self) -> Settings:

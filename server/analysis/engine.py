@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,8 @@ from server.config import Settings
 from server.context.external import external_facts
 from server.context.model import ContextPackage, Escalation, Role, Turn
 from server.escalation import EscalationPolicy, EscalationStep, load_policy
+from server.privacy.package import redact_turn_items
+from server.privacy.redact import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     from server.analysis.embedding import BatchingEmbedder, Embedder
@@ -44,6 +46,8 @@ class Engine:
     issue_wait_s: float | None = None
     on_late_issue: Callable[[str], None] | None = None
     errors: list[str] = field(default_factory=list)
+    # storage redaction: what the analysers drew from a turn's raw text is redacted before any await
+    redactor: Redactor = NO_REDACTION
     _wanted: dict[str, str] = field(default_factory=dict)  # conversation -> newest text to classify
     _in_flight: set[str] = field(default_factory=set)
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
@@ -53,15 +57,23 @@ class Engine:
         """Called once when a conversation's decision first leaves 'continue'."""
         self.escalation.on_prepare = hook
 
-    async def analyse(self, package: ContextPackage, new_turns: list[Turn]) -> None:
+    async def analyse(
+        self, package: ContextPackage, new_turns: list[Turn], raw_text: Mapping[int, str] | None = None
+    ) -> None:
+        """``new_turns`` as stored; ``raw_text`` the unredacted text of those that were redacted
+        for storage: the analysers read it, the transcript and the package items never keep it."""
         last = package.analyzed_through_turn
         customer_spoke = False
         for turn in new_turns:
             if turn.id <= last:
                 continue
             package.transcript.append(turn)
+            raw = (raw_text or {}).get(turn.id)
+            seen = turn if raw is None else turn.model_copy(update={"text": raw})
             for analyser in self.turn_analysers:
-                self._run(analyser, package, turn)
+                self._run(analyser, package, seen)
+            if self.redactor:
+                redact_turn_items(package, turn.id, seen.text, self.redactor)
             customer_spoke |= turn.role == Role.CUSTOMER
             last = turn.id
         if customer_spoke:
@@ -86,6 +98,11 @@ class Engine:
             await asyncio.wait_for(asyncio.shield(task), self.issue_wait_s)
         except TimeoutError:
             self._late.add(cid)  # applied when it lands; on_late_issue tells the live context
+
+    def forget(self, conversation_id: str) -> None:
+        """Drops the text waiting to be classified for a deleted conversation."""
+        self._wanted.pop(conversation_id, None)
+        self._late.discard(conversation_id)
 
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
         """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
@@ -169,7 +186,8 @@ def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine
     policy: EscalationPolicy = load_policy(settings.escalation_policy)
     beyond_bot = [label.name for label in taxonomy.labels if label.beyond_bot]
     engine = Engine(
-        turn_analysers=analysers, escalation=EscalationStep(policy, beyond_bot=beyond_bot), taxonomy=taxonomy
+        turn_analysers=analysers, escalation=EscalationStep(policy, beyond_bot=beyond_bot), taxonomy=taxonomy,
+        redactor=Redactor.from_setting(settings.redact_storage),
     )
     if settings.embeddings:
         from server.analysis.embedding import BatchingEmbedder

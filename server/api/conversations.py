@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,8 +19,11 @@ from server.context.live import LiveContext
 from server.context.model import ExternalContext, Stage
 from server.context.records import ConversationRecord, EventRecord, EventType
 from server.errors import FailedPreconditionError, InvalidArgumentError
+from server.privacy.package import redact_external
 
 MAX_PAGE = 500
+DEFAULT_TENANT = "default"  # until requests carry a tenant, every record belongs to this one
+logger = logging.getLogger(__name__)
 
 # What a reported handoff event does to the conversation's stage.
 EVENT_STAGE = {
@@ -179,10 +183,23 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
             source=request.source, content_type=content_type, content=request.content, received_at=time.time()
         )
         facts = parse_external(item)  # refuses malformed JSON before anything is stored
-        added = await self.live.store.add_external_context(request.conversation_id, item, request.request_id)
+        stored = redact_external(item, self.live.redactor)
+        added = await self.live.store.add_external_context(request.conversation_id, stored, request.request_id)
         if added:
             await self.live.refresh(request.conversation_id)
         return pb.IngestContextResponse(facts_added=len(facts) if added else 0)
+
+    async def DeleteCustomerData(
+        self, request: pb.DeleteCustomerDataRequest, context: aio.ServicerContext
+    ) -> pb.DeleteCustomerDataResponse:
+        self.limits.check_id("customer_id", request.customer_id)
+        self.limits.check_id("conversation_id", request.conversation_id, required=False)
+        counts = await self.live.delete_customer_data(DEFAULT_TENANT, request.customer_id, request.conversation_id)
+        logger.info("deleted on request: %d conversation(s), %d turn(s)", counts.conversations, counts.turns)
+        return pb.DeleteCustomerDataResponse(
+            conversations=counts.conversations, turns=counts.turns, packages=counts.packages,
+            external_context=counts.external_context, events=counts.events, feedback=counts.feedback,
+        )
 
     async def ReportEvent(self, request: pb.HandoffEvent, context: aio.ServicerContext) -> pb.ReportEventResponse:
         self.limits.check_id("conversation_id", request.conversation_id)
@@ -199,7 +216,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
             raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")
         event = EventRecord(
             conversation_id=request.conversation_id, type=event_type, request_id=request.request_id,
-            occurred_at=request.occurred_at or time.time(), agent_id=request.agent_id, text=request.text,
+            occurred_at=request.occurred_at or time.time(), agent_id=request.agent_id,
+            text=self.live.redactor.redact(request.text) if self.live.redactor else request.text,
             score=request.score if event_type == EventType.SATISFACTION else None,
             post_handoff=request.post_handoff, queue_position=request.queue_position,
         )

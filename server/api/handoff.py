@@ -17,7 +17,7 @@ from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.api import convert
 from server.brief.model import Brief, QueueInfo
-from server.brief.prose import generate_brief, prepare_prose, stream_prose
+from server.brief.prose import forget_prepared, generate_brief, prepare_prose, stream_prose
 from server.brief.settings import BriefSettings
 from server.checks import Finding, Policy, check_reply
 from server.context.limits import Limits
@@ -165,6 +165,7 @@ def add_handoff_services(server: aio.Server, runtime: Runtime, limits: Limits) -
     brief_settings = BriefSettings.from_settings(runtime.settings)
     policy = load_reply_policy(runtime.settings.reply_policy)
     runtime.engine.on_prepare(_prepare_hook(runtime, brief_settings))
+    runtime.live.on_forget.append(forget_prepared)
     pb_grpc.add_HandoffServiceServicer_to_server(HandoffServicer(runtime, limits, brief_settings, policy), server)
     from server.api.knowledge import add_knowledge_service
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from server.errors import DeadlineExceededError, UnavailableError
 from server.observability import record_llm_call
+from server.privacy.redact import Redactor
 
 logger = logging.getLogger(__name__)
 LOCAL_PROVIDER = "local-gguf"
@@ -56,19 +57,39 @@ def _translate(error: Exception, model: str) -> Exception:
     return LLMError(f"model {model!r} failed unexpectedly: {type(error).__name__}")
 
 
-def _kwargs(model: str, messages: list[dict[str, str]], timeout_s: float, options: dict[str, Any]) -> dict[str, Any]:
-    return {"model": model, "messages": messages, "timeout": timeout_s, "num_retries": 0, **options}
+ALL_KINDS = Redactor()  # HANDOFF_REDACT_LLM's default: every kind of personal data
 
 
-async def complete(model: str, messages: list[dict[str, str]], *, timeout_s: float, **options: Any) -> str:
+def redact_messages(messages: list[dict[str, str]], redactor: Redactor) -> list[dict[str, str]]:
+    """The messages as they may leave the process: personal data replaced by placeholders."""
+    if not redactor:
+        return messages
+    return [{**m, "content": redactor.redact(m["content"])} if m.get("content") else m for m in messages]
+
+
+def _kwargs(
+    model: str, messages: list[dict[str, str]], timeout_s: float, options: dict[str, Any], redactor: Redactor
+) -> dict[str, Any]:
+    # every model, the in-process local one included, gets the redacted messages: one rule, one route
+    return {
+        "model": model, "messages": redact_messages(messages, redactor), "timeout": timeout_s, "num_retries": 0,
+        **options,
+    }
+
+
+async def complete(
+    model: str, messages: list[dict[str, str]], *, timeout_s: float, redactor: Redactor = ALL_KINDS, **options: Any
+) -> str:
     """The model's text answer, within ``timeout_s`` (enforced here, whatever the provider does).
 
+    ``redactor`` (HANDOFF_REDACT_LLM) is applied to the messages before they leave.
     ``options`` pass through to litellm: max_tokens, temperature, mock_response,
     mock_timeout, api_base ...
     """
     litellm = _litellm()
     try:
-        response = await asyncio.wait_for(litellm.acompletion(**_kwargs(model, messages, timeout_s, options)), timeout_s)
+        call = litellm.acompletion(**_kwargs(model, messages, timeout_s, options, redactor))
+        response = await asyncio.wait_for(call, timeout_s)
     except TimeoutError as e:
         record_llm_call(model, "timeout")
         raise LLMTimeoutError(f"model {model!r} did not answer within {timeout_s:.2f} s") from e
@@ -79,14 +100,17 @@ async def complete(model: str, messages: list[dict[str, str]], *, timeout_s: flo
     return str(response.choices[0].message.content or "")
 
 
-async def stream(model: str, messages: list[dict[str, str]], *, timeout_s: float, **options: Any) -> AsyncIterator[str]:
-    """The model's answer as text deltas; the whole stream is bounded by ``timeout_s``."""
+async def stream(
+    model: str, messages: list[dict[str, str]], *, timeout_s: float, redactor: Redactor = ALL_KINDS, **options: Any
+) -> AsyncIterator[str]:
+    """The model's answer as text deltas; the whole stream is bounded by ``timeout_s``; the
+    messages are redacted as in ``complete``."""
     litellm = _litellm()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     try:
         response = await asyncio.wait_for(
-            litellm.acompletion(**_kwargs(model, messages, timeout_s, options), stream=True), timeout_s
+            litellm.acompletion(**_kwargs(model, messages, timeout_s, options, redactor), stream=True), timeout_s
         )
         iterator = response.__aiter__()
         while True:

@@ -106,7 +106,8 @@ async def write_prose(
     if settings.model.startswith(f"{llm.LOCAL_PROVIDER}/"):  # small local models: constrain to the schema
         options.setdefault("response_format", {"type": "json_object", "schema": GRAMMAR_SCHEMA})
     try:
-        text = await llm.complete(settings.model, prose_messages(package, brief, settings.prompt_dir), timeout_s=timeout_s, **options)
+        messages = prose_messages(package, brief, settings.prompt_dir)
+        text = await llm.complete(settings.model, messages, timeout_s=timeout_s, redactor=settings.redactor, **options)
         return ground_prose(parse_prose(text), package, brief)
     except llm.LLMTimeoutError:
         logger.warning("LLM prose timed out after %.2f s for %s", timeout_s, package.conversation_id)
@@ -125,6 +126,12 @@ MAX_PREPARED = 1024
 
 def _key(package: ContextPackage) -> tuple[str, int]:
     return package.conversation_id, package.analyzed_through_turn
+
+
+def forget_prepared(conversation_id: str) -> None:
+    """Drops prose prepared for a conversation whose data was deleted."""
+    for key in [k for k in _prepared if k[0] == conversation_id]:
+        _prepared.pop(key).cancel()
 
 
 def prepare_prose(package: ContextPackage, settings: BriefSettings, **llm_options: Any) -> asyncio.Task[Prose]:

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from server.config import Settings
 from server.context.model import Model
+from server.privacy.redact import Redactor, parse_kinds
 
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
 SECTION_VARIABLES = frozenset(
@@ -25,6 +26,7 @@ class BriefSettings(Model):
     prompt_dir: Path = PROMPT_DIR
     max_tokens: int = Field(320, ge=16)
     temperature: float = 0.0
+    redact_llm: str = "all"  # personal data kinds redacted from what is sent to the model (HANDOFF_REDACT_LLM)
     # A deployment's own sections: name -> string.Template over SECTION_VARIABLES.
     sections: dict[str, str] = Field(default_factory=dict)
 
@@ -40,6 +42,16 @@ class BriefSettings(Model):
                 )
         return sections
 
+    @field_validator("redact_llm")
+    @classmethod
+    def _redaction_kinds(cls, spec: str) -> str:
+        parse_kinds(spec)
+        return spec
+
+    @property
+    def redactor(self) -> Redactor:
+        return Redactor.from_setting(self.redact_llm)
+
     @model_validator(mode="after")
     def _wait_bounds(self) -> BriefSettings:
         if not self.default_wait_min_s <= self.default_wait_max_s <= self.max_wait_s:
@@ -53,5 +65,6 @@ class BriefSettings(Model):
             "budget_ms": settings.llm_budget_ms,
             "default_wait_min_s": settings.default_wait_min_s,
             "default_wait_max_s": settings.default_wait_max_s,
+            "redact_llm": settings.redact_llm,
         }
         return cls.model_validate({**values, **overrides})

@@ -16,12 +16,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from server.context.model import ContextPackage, PriorContact, Stage, Turn
-from server.context.records import ConversationRecord, NewTurn
+from server.context.records import ConversationRecord, DeletedCounts, NewTurn
 from server.context.store import ContextStore
+from server.privacy.redact import NO_REDACTION, Redactor
 
 logger = logging.getLogger(__name__)
 
-Analyse = Callable[[ContextPackage, list[Turn]], Awaitable[None]]
+Analyse = Callable[..., Awaitable[None]]  # (package, new_turns[, raw_text by turn id])
 ALL_STORED = -1  # package(min_turn_id=ALL_STORED): wait for every turn the store holds
 
 
@@ -33,22 +34,44 @@ class _Live:
     worker: asyncio.Task[None] | None = None
     dirty: bool = False
     subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
+    raw_text: dict[str, str] = field(default_factory=dict)  # request id -> text of a turn stored redacted, until analysed
 
 
 class LiveContext:
-    def __init__(self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000) -> None:
+    def __init__(
+        self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000, redactor: Redactor = NO_REDACTION
+    ) -> None:
         self.store = store
+        self.redactor = redactor  # storage redaction: what reaches the store, and what is served back
         self._analyse = analyse
         self._max_cached = max_cached
         self._live: OrderedDict[str, _Live] = OrderedDict()
         self.analysis_lag: deque[float] = deque(maxlen=10_000)  # seconds from append to analysed
         self._background: set[asyncio.Task[None]] = set()
+        # other holders of a conversation's data in memory (prepared prose, pending embeddings)
+        self.on_forget: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------ writes
 
     async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
-        stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
-        live = await self._get_live(conversation_id)
+        """Stores the turn (redacted when storage redaction is on: the raw text stays in memory,
+        under its request id, only until the turn is analysed)."""
+        redacted = self.redactor.redact(turn.text) if self.redactor else turn.text
+        if redacted == turn.text:
+            stored, duplicate = await self.store.append_turn(conversation_id, turn, max_turns)
+            live = await self._get_live(conversation_id)
+        else:
+            live = await self._get_live(conversation_id)
+            live.raw_text[turn.request_id] = turn.text  # before the store: a worker may pick the turn up at once
+            try:
+                stored, duplicate = await self.store.append_turn(
+                    conversation_id, turn.model_copy(update={"text": redacted}), max_turns
+                )
+            except BaseException:
+                live.raw_text.pop(turn.request_id, None)
+                raise
+            if duplicate and stored.id <= live.package.analyzed_through_turn:
+                live.raw_text.pop(turn.request_id, None)  # a retry of a turn analysed already
         live.stored_through = max(live.stored_through, stored.id)
         live.dirty = True
         self._kick(conversation_id, live)
@@ -135,6 +158,46 @@ class LiveContext:
         live = self._live.pop(conversation_id, None)
         if live and live.worker and not live.worker.done():
             live.worker.cancel()
+
+    async def delete_customer_data(self, tenant: str, customer_id: str, conversation_id: str = "") -> DeletedCounts:
+        """Deletion on request: the store's records, then everything held in memory about them.
+
+        The knowledge base needs nothing: it indexes only the deployment's documents (a
+        conversation is only ever a search query, never indexed), so no vector-store entry
+        derives from a customer's transcript."""
+        mine = [
+            r for r in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000)
+            if r.tenant == tenant and conversation_id in ("", r.conversation_id)
+        ]
+        workers = [self._stop(r.conversation_id) for r in mine]
+        await asyncio.gather(*(w for w in workers if w is not None), return_exceptions=True)
+        counts = await self.store.delete_customer_data(tenant, customer_id, conversation_id)
+        for cid in {*counts.conversation_ids, *(r.conversation_id for r in mine)}:
+            self._stop(cid)
+            for hook in self.on_forget:
+                hook(cid)
+        if conversation_id and counts.conversations:
+            await self._drop_prior_contact(tenant, customer_id, conversation_id)
+        return counts
+
+    def _stop(self, conversation_id: str) -> asyncio.Task[None] | None:
+        """Forgets the conversation; returns its analysis worker (cancelled) to wait for."""
+        live = self._live.pop(conversation_id, None)
+        if live is None or live.worker is None or live.worker.done():
+            return None
+        live.worker.cancel()
+        return live.worker
+
+    async def _drop_prior_contact(self, tenant: str, customer_id: str, deleted: str) -> None:
+        """The customer's other conversations no longer list the deleted one as a prior contact."""
+        for record in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000):
+            if record.tenant != tenant:
+                continue
+            live = self._live.get(record.conversation_id)
+            package = live.package if live else await self.store.load_package(record.conversation_id)
+            if package is not None and any(c.conversation_id == deleted for c in package.prior_contacts):
+                package.prior_contacts = [c for c in package.prior_contacts if c.conversation_id != deleted]
+                await self.store.save_package(package)
 
     async def drain(self) -> None:
         """Wait for every running analysis (shutdown, tests)."""
@@ -223,7 +286,11 @@ class LiveContext:
         # as reflected before it is.
         package = live.package
         new_turns = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
-        await self._analyse(package, new_turns)
+        raw = {t.id: live.raw_text.pop(t.request_id) for t in new_turns if t.request_id in live.raw_text}
+        if raw:
+            await self._analyse(package, new_turns, raw)
+        else:
+            await self._analyse(package, new_turns)
         package.updated_at = time.time()
         await self.store.save_package(package)
         now = time.time()

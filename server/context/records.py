@@ -58,3 +58,23 @@ class FeedbackRecord(Model):
     suggestion_id: str
     action: str  # seen | used | dismissed
     recorded_at: float
+
+
+class DeletedCounts(Model):
+    """What a deletion on request removed (idempotency keys go with their turns, context and events)."""
+
+    conversations: int = 0
+    turns: int = 0
+    packages: int = 0
+    external_context: int = 0
+    events: int = 0
+    feedback: int = 0
+    conversation_ids: list[str] = Field(default_factory=list)
+
+    def __add__(self, other: DeletedCounts) -> DeletedCounts:
+        return DeletedCounts(
+            conversations=self.conversations + other.conversations, turns=self.turns + other.turns,
+            packages=self.packages + other.packages, external_context=self.external_context + other.external_context,
+            events=self.events + other.events, feedback=self.feedback + other.feedback,
+            conversation_ids=[*self.conversation_ids, *other.conversation_ids],
+        )

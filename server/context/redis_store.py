@@ -22,7 +22,7 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 
 from server.context.model import ContextPackage, ExternalContext, Stage, Turn
-from server.context.records import ConversationRecord, EventRecord, FeedbackRecord, NewTurn
+from server.context.records import ConversationRecord, DeletedCounts, EventRecord, FeedbackRecord, NewTurn
 from server.errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -52,6 +52,8 @@ return {'ok', encoded}
 
 logger = logging.getLogger(__name__)
 
+# Every key one conversation owns.
+PARTS = ("meta", "turns", "req", "package", "context", "context:ids", "events", "events:ids", "feedback")
 # The record's fields that change after creation live beside its JSON.
 MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
 
@@ -263,16 +265,36 @@ class RedisStore:
     async def purge_completed(self, completed_before: float) -> int:
         ids = await self._redis.zrangebyscore(self._index("completed"), "-inf", completed_before)
         for record in await self._records(ids):
-            cid = record.conversation_id
-            parts = ("meta", "turns", "req", "package", "context", "context:ids", "events", "events:ids", "feedback")
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.delete(*(self._key(cid, part) for part in parts))
-                for index in ("created", "updated", "completed", "events", "feedback"):
-                    pipe.zrem(self._index(index), cid)
-                if record.customer_id:
-                    pipe.zrem(self._index(f"customer:{record.customer_id}"), cid)
-                await pipe.execute()
+            await self._delete(record)
         return len(ids)
+
+    async def delete_customer_data(self, tenant: str, customer_id: str, conversation_id: str = "") -> DeletedCounts:
+        ids = await self._redis.zrange(self._index(f"customer:{customer_id}"), 0, -1)
+        total = DeletedCounts()
+        for record in await self._records(ids):
+            if record.tenant == tenant and conversation_id in ("", record.conversation_id):
+                total += await self._delete(record)
+        return total
+
+    async def _delete(self, record: ConversationRecord) -> DeletedCounts:
+        """Every key of the conversation and its entries in the indexes, counted as they go."""
+        cid = record.conversation_id
+        async with self._redis.pipeline(transaction=False) as pipe:  # indexes sit in other cluster slots
+            pipe.llen(self._key(cid, "turns"))
+            pipe.exists(self._key(cid, "package"))
+            pipe.llen(self._key(cid, "context"))
+            pipe.llen(self._key(cid, "events"))
+            pipe.llen(self._key(cid, "feedback"))
+            pipe.delete(*(self._key(cid, part) for part in PARTS))
+            for index in ("created", "updated", "completed", "events", "feedback"):
+                pipe.zrem(self._index(index), cid)
+            if record.customer_id:
+                pipe.zrem(self._index(f"customer:{record.customer_id}"), cid)
+            turns, package, context, events, feedback, deleted, *_ = await pipe.execute()
+        return DeletedCounts(
+            conversations=1 if deleted else 0, turns=turns, packages=package, external_context=context,
+            events=events, feedback=feedback, conversation_ids=[cid],
+        )
 
     async def close(self) -> None:
         if self._listener is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from server.context.model import BotAction, ContextPackage, ExternalContext, Role, Stage, Turn
-from server.context.records import ConversationRecord, EventRecord, FeedbackRecord, NewTurn
+from server.context.records import ConversationRecord, DeletedCounts, EventRecord, FeedbackRecord, NewTurn
 from server.errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -303,6 +303,40 @@ class SQLiteStore:
             return len(ids)
 
         return await self._run(purge)
+
+    async def delete_customer_data(self, tenant: str, customer_id: str, conversation_id: str = "") -> DeletedCounts:
+        sql = "SELECT conversation_id, package IS NOT NULL FROM conversations WHERE tenant = ? AND customer_id = ?"
+        args: tuple[str, ...] = (tenant, customer_id)
+        if conversation_id:
+            sql += " AND conversation_id = ?"
+            args = (*args, conversation_id)
+
+        def delete(db: sqlite3.Connection) -> DeletedCounts:
+            db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = db.execute(sql, args).fetchall()
+                ids = [(row[0],) for row in rows]
+                counts = {}
+                for table in ("turns", "external_context", "events", "feedback", "conversations"):
+                    counts[table] = sum(
+                        db.execute(f"DELETE FROM {table} WHERE conversation_id = ?", i).rowcount for i in ids
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                db.execute("PRAGMA secure_delete=OFF")
+                raise
+            db.execute("COMMIT")
+            db.execute("PRAGMA secure_delete=OFF")
+            if ids:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nor left in the write-ahead log
+            return DeletedCounts(
+                conversations=counts["conversations"], turns=counts["turns"], packages=sum(r[1] for r in rows),
+                external_context=counts["external_context"], events=counts["events"], feedback=counts["feedback"],
+                conversation_ids=[i[0] for i in ids],
+            )
+
+        return await self._run(delete)
 
     async def close(self) -> None:
         await self._run(lambda db: db.close())

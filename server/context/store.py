@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from server.context.model import ContextPackage, ExternalContext, Stage, Turn
-from server.context.records import ConversationRecord, EventRecord, FeedbackRecord, NewTurn
+from server.context.records import ConversationRecord, DeletedCounts, EventRecord, FeedbackRecord, NewTurn
 
 
 class ContextStore(Protocol):
@@ -55,5 +55,12 @@ class ContextStore(Protocol):
 
     async def purge_completed(self, completed_before: float) -> int:
         """Delete conversations completed before the cut-off, with all they hold."""
+
+    async def delete_customer_data(
+        self, tenant: str, customer_id: str, conversation_id: str = ""
+    ) -> DeletedCounts:
+        """Delete everything held for the tenant's customer (or only that one conversation of
+        theirs): conversations, turns, packages, outside context, events, feedback, request ids.
+        Records of another tenant or customer are left alone; deleting again returns zeros."""
 
     async def close(self) -> None: ...

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from server.context.model import BotAction, ContextPackage, ExternalContext, Outcome, Role, Stage
 from server.context.records import ConversationRecord, EventRecord, EventType, FeedbackRecord, NewTurn
+from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
 from server.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError, ResourceExhaustedError
 
@@ -107,3 +109,70 @@ async def test_idle_conversations_complete_and_purge_removes_everything(store: C
         await store.get_conversation("old")
     assert await store.list_turns("old") == []
     assert [r.conversation_id for r in await store.list_conversations(customer_id="anna")] == []
+
+
+async def _fill(store: ContextStore, conversation_id: str, customer_id: str, tenant: str = "default") -> None:
+    now = time.time()
+    await store.create_conversation(
+        ConversationRecord(conversation_id=conversation_id, customer_id=customer_id, tenant=tenant,
+                           created_at=now, updated_at=now)
+    )
+    await store.append_turn(conversation_id, said("r1", f"hello from {customer_id}"), 10)
+    await store.append_turn(conversation_id, said("r2", "my card is 4242 4242 4242 4242"), 10)
+    await store.save_package(ContextPackage(conversation_id=conversation_id, customer_id=customer_id, tenant=tenant))
+    await store.add_external_context(conversation_id, ExternalContext(source="crm", content="{}"), "x1")
+    await store.add_event(EventRecord(conversation_id=conversation_id, type=EventType.ESCALATED, request_id="e1",
+                                      occurred_at=now))
+    await store.add_feedback(FeedbackRecord(conversation_id=conversation_id, suggestion_id="s", action="used",
+                                            recorded_at=now))
+
+
+async def test_deleting_a_customers_data_removes_everything_of_theirs_only(store: ContextStore) -> None:
+    await _fill(store, "anna-1", "anna")
+    await _fill(store, "anna-2", "anna")
+    await _fill(store, "bob-1", "bob")
+    await _fill(store, "anna-other-tenant", "anna", tenant="acme")
+    counts = await store.delete_customer_data("default", "anna")
+    assert (counts.conversations, counts.turns, counts.packages) == (2, 4, 2)
+    assert (counts.external_context, counts.events, counts.feedback) == (2, 2, 2)
+    assert sorted(counts.conversation_ids) == ["anna-1", "anna-2"]
+    for cid in ("anna-1", "anna-2"):
+        with pytest.raises(NotFoundError):
+            await store.get_conversation(cid)
+        assert await store.list_turns(cid) == [] and await store.load_package(cid) is None
+        assert await store.list_external_context(cid) == [] and await store.list_events(cid) == []
+        assert await store.list_feedback(cid) == []
+    assert {e.conversation_id for e in await store.list_events()} == {"bob-1", "anna-other-tenant"}
+    assert {f.conversation_id for f in await store.list_feedback()} == {"bob-1", "anna-other-tenant"}
+    assert [r.conversation_id for r in await store.list_conversations(customer_id="anna")] == ["anna-other-tenant"]
+    assert len(await store.list_turns("bob-1")) == 2 and await store.load_package("bob-1") is not None
+    # the request ids went too: the same request id is a new turn, not a retry
+    await store.create_conversation(record("anna-1", "anna"))
+    turn, duplicate = await store.append_turn("anna-1", said("r1", "something new"), 10)
+    assert (turn.id, duplicate) == (1, False)
+
+
+async def test_deleting_one_conversation_and_deleting_twice(store: ContextStore) -> None:
+    await _fill(store, "anna-1", "anna")
+    await _fill(store, "anna-2", "anna")
+    assert (await store.delete_customer_data("default", "bob", "anna-1")).conversations == 0  # not bob's
+    one = await store.delete_customer_data("default", "anna", "anna-1")
+    assert (one.conversations, one.turns, one.conversation_ids) == (1, 2, ["anna-1"])
+    assert [r.conversation_id for r in await store.list_conversations(customer_id="anna")] == ["anna-2"]
+    again = await store.delete_customer_data("default", "anna", "anna-1")
+    assert again.conversations == again.turns == again.events == 0
+    rest = await store.delete_customer_data("default", "anna")
+    assert rest.conversations == 1 and (await store.delete_customer_data("default", "anna")).conversations == 0
+
+
+async def test_deleted_text_is_gone_from_the_sqlite_files(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "context.sqlite3")
+    try:
+        await _fill(store, "anna-1", "anna-unique-customer")
+        await _fill(store, "bob-1", "bob-unique-customer")
+        await store.delete_customer_data("default", "anna-unique-customer")
+    finally:
+        await store.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("context.sqlite3*"))
+    assert b"bob-unique-customer" in stored
+    assert b"anna-unique-customer" not in stored

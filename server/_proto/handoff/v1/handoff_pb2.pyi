@@ -291,6 +291,30 @@ class ReportEventResponse(_message.Message):
     stage: Stage
     def __init__(self, duplicate: _Optional[bool] = ..., stage: _Optional[_Union[Stage, str]] = ...) -> None: ...
 
+class DeleteCustomerDataRequest(_message.Message):
+    __slots__ = ("customer_id", "conversation_id")
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    customer_id: str
+    conversation_id: str
+    def __init__(self, customer_id: _Optional[str] = ..., conversation_id: _Optional[str] = ...) -> None: ...
+
+class DeleteCustomerDataResponse(_message.Message):
+    __slots__ = ("conversations", "turns", "packages", "external_context", "events", "feedback")
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    TURNS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    conversations: int
+    turns: int
+    packages: int
+    external_context: int
+    events: int
+    feedback: int
+    def __init__(self, conversations: _Optional[int] = ..., turns: _Optional[int] = ..., packages: _Optional[int] = ..., external_context: _Optional[int] = ..., events: _Optional[int] = ..., feedback: _Optional[int] = ...) -> None: ...
+
 class Fact(_message.Message):
     __slots__ = ("type", "value", "turn_ids", "source")
     TYPE_FIELD_NUMBER: _ClassVar[int]

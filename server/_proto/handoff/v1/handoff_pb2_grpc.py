@@ -81,6 +81,11 @@ class ConversationServiceStub:
                 request_serializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.HandoffEvent.SerializeToString,
                 response_deserializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.ReportEventResponse.FromString,
                 _registered_method=True)
+        self.DeleteCustomerData = channel.unary_unary(
+                '/handoff.v1.ConversationService/DeleteCustomerData',
+                request_serializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.DeleteCustomerDataRequest.SerializeToString,
+                response_deserializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.DeleteCustomerDataResponse.FromString,
+                _registered_method=True)
 
 
 class ConversationServiceServicer:
@@ -142,6 +147,12 @@ class ConversationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteCustomerData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConversationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -189,6 +200,11 @@ def add_ConversationServiceServicer_to_server(servicer, server):
                     servicer.ReportEvent,
                     request_deserializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.HandoffEvent.FromString,
                     response_serializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.ReportEventResponse.SerializeToString,
+            ),
+            'DeleteCustomerData': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCustomerData,
+                    request_deserializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.DeleteCustomerDataRequest.FromString,
+                    response_serializer=server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.DeleteCustomerDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -436,6 +452,33 @@ class ConversationService:
             '/handoff.v1.ConversationService/ReportEvent',
             server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.HandoffEvent.SerializeToString,
             server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.ReportEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCustomerData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/handoff.v1.ConversationService/DeleteCustomerData',
+            server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.DeleteCustomerDataRequest.SerializeToString,
+            server_dot___proto_dot_handoff_dot_v1_dot_handoff__pb2.DeleteCustomerDataResponse.FromString,
             options,
             channel_credentials,
             insecure,
