@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Filters = Mapping[str, Any]  # key -> value, or key -> list of accepted values
 TENANT_KEY = "tenant"  # a passage's owner; passages without one are shared by every tenant
-_MISSING = "\x00"
+_MISSING = "\x1f"  # not "\x00": numpy strips trailing NULs from a compared string
 _PAGE = 5000
 
 
