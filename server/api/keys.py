@@ -45,7 +45,7 @@ class ApiKeys:
         config = config.strip()
         if not config:
             return cls([])
-        if not config.startswith("{"):
+        if not config.startswith(("{", "[")):
             try:
                 config = Path(config).read_text(encoding="utf-8")
             except OSError as e:

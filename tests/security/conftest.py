@@ -17,7 +17,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server.api.keys import digest
-from tests.api.conftest import Running, start_server, test_settings
+from tests.api.conftest import Running, running, start_server, test_settings
+
+__all__ = ["running"]  # the plain server (no keys) of tests/api, for the default-tenant tests
 
 ALPHA_KEY = "alpha-secret-key-1"
 BETA_KEY = "beta-secret-key-2"
