@@ -18,8 +18,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server.api.keys import digest
 from tests.api.conftest import Running, running, start_server, test_settings
+from tests.context.conftest import redis_url
 
-__all__ = ["running"]  # the plain server (no keys) of tests/api, for the default-tenant tests
+__all__ = ["redis_url", "running"]  # fixtures shared with tests/api (a server without keys) and tests/context
 
 ALPHA_KEY = "alpha-secret-key-1"
 BETA_KEY = "beta-secret-key-2"
