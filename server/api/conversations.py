@@ -146,6 +146,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
                     if package.analyzed_through_turn > since:
                         await out.put(pb.StreamTurnsResponse(update=convert.update_to_pb(package, since)))
                 await out.put(None)
+            except asyncio.CancelledError:
+                raise  # the call is over: nobody reads the queue, which may be full
             except BaseException as error:  # surfaced to the client by the interceptor
                 await out.put(error)
 

@@ -142,6 +142,8 @@ class _AssistSession:
                 else:
                     raise InvalidArgumentError("an assist request needs one event")
             await self.out.put(None)
+        except asyncio.CancelledError:
+            raise  # the call is over: nobody reads the queue, which may be full
         except BaseException as error:  # surfaced to the client through the interceptor
             await self.out.put(error)
 
