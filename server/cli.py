@@ -108,7 +108,9 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if demo:
+    if demo and (settings.tls_cert or settings.api_keys):
+        print("--demo plays over plaintext without a key; unset HANDOFF_TLS_* and HANDOFF_API_KEYS for it", flush=True)
+    elif demo:
         asyncio.create_task(_play_demo(runtime, f"127.0.0.1:{port}"))
     await stop.wait()
     logger.info("shutting down: draining calls for up to %.0f s", settings.grace_s)
