@@ -47,12 +47,14 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         if len(request.labels) > 32:
             raise InvalidArgumentError("at most 32 labels per conversation")
         now = time.time()
-        record, _ = await self.live.store.create_conversation(
+        record, created = await self.live.store.create_conversation(
             ConversationRecord(
                 conversation_id=conversation_id, tenant=tenant(), customer_id=request.customer_id,
                 channel=request.channel, created_at=now, updated_at=now, labels=dict(request.labels),
             )
         )
+        if created:  # an id used before and purged since: whatever is cached under it is stale
+            self.live.forget(conversation_id)
         if record.tenant != tenant():  # ids are global: never answer with, or overwrite, another tenant's
             raise AlreadyExistsError(
                 f"conversation id {conversation_id!r} is taken; choose another, or leave it empty for a new one"

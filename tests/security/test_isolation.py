@@ -164,3 +164,16 @@ async def test_an_unknown_id_is_still_not_found_for_its_own_tenant(tenants: Runn
         assert status_of(error) == grpc.StatusCode.NOT_FOUND
     else:
         raise AssertionError("an unknown conversation was found")
+
+
+async def test_an_id_purged_and_taken_by_another_tenant_is_theirs_alone(tenants: Running) -> None:
+    cid = await alpha_conversation(tenants)
+    await tenants.conversations.CompleteConversation(pb.CompleteConversationRequest(conversation_id=cid),
+                                                     metadata=ALPHA)
+    assert await tenants.runtime.store.purge_completed(time.time() + 1) == 1  # retention over; alpha's copy cached
+    assert await create(tenants, BETA, cid) == cid
+    package = await tenants.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid),
+                                                            metadata=BETA)
+    assert list(package.transcript) == []  # nothing of alpha's
+    assert await code_of(tenants.conversations.GetContextPackage(
+        pb.GetContextPackageRequest(conversation_id=cid), metadata=ALPHA)) == grpc.StatusCode.NOT_FOUND
