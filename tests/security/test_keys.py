@@ -81,3 +81,13 @@ def test_bad_key_configuration_fails_loudly(config: str, says: str) -> None:
     with pytest.raises(InvalidArgumentError, match=says):
         ApiKeys.parse(config)
 
+
+
+def test_the_clients_key_variable_is_not_a_server_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.config import load_settings
+
+    monkeypatch.setenv("HANDOFF_API_KEY", "for-the-cli")
+    assert load_settings().api_keys == ""
+    monkeypatch.setenv("HANDOFF_API_KEYZ", "typo")
+    with pytest.raises(InvalidArgumentError, match="HANDOFF_API_KEYZ"):
+        load_settings()
