@@ -1,7 +1,9 @@
 """Builds the server: ``build_server(settings) -> (server, port, runtime)``.
 
 Health checking and reflection are registered so ``grpcurl -plaintext HOST:PORT
-list`` works; every service goes through the one error interceptor.
+list`` works; every service goes through the one error interceptor, and every
+call but health and reflection through the tenant interceptor (API keys, quotas).
+TLS (and mutual TLS) when the settings name a certificate.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.analysis.embedding import Embedder
 from server.analysis.engine import Engine, build_engine, open_embedder
+from server.api.auth import TenantInterceptor
 from server.api.conversations import ConversationServicer
 from server.api.interceptors import ErrorInterceptor
+from server.api.keys import ApiKeys
+from server.api.quotas import RateLimiter, StreamCap
 from server.api.metrics import MetricsServicer
 from server.config import Settings
 from server.context.limits import Limits
@@ -33,6 +38,7 @@ from server.knowledge.store import KnowledgeBase
 from server.observability import observe_rpc
 from server.privacy.logs import install_log_redaction
 from server.privacy.redact import Redactor
+from server.transport import server_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -107,15 +113,11 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         max_turns_per_conversation=settings.max_turns_per_conversation,
         max_id_chars=settings.max_id_chars,
     )
-    server = aio.server(
-        interceptors=[ErrorInterceptor(observe_rpc)],
-        options=[
-            ("grpc.max_receive_message_length", settings.max_message_bytes),
-            ("grpc.max_send_message_length", max(settings.max_message_bytes, 16 << 20)),
-            ("grpc.so_reuseport", 0),
-        ],
+    server = aio.server(interceptors=[ErrorInterceptor(observe_rpc), tenant_interceptor(settings)],
+                        options=server_options(settings))
+    pb_grpc.add_ConversationServiceServicer_to_server(
+        ConversationServicer(runtime.live, limits, settings.stream_queue_size), server
     )
-    pb_grpc.add_ConversationServiceServicer_to_server(ConversationServicer(runtime.live, limits), server)
     pb_grpc.add_MetricsServiceServicer_to_server(MetricsServicer(runtime.store), server)
     _add_optional_services(server, runtime, limits)
     health_pb2_grpc.add_HealthServicer_to_server(runtime.health, server)
@@ -123,13 +125,44 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         [*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
         server,
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    address = f"{settings.host}:{settings.port}"
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        port = server.add_secure_port(
+            address, server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
+        )
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"could not listen on {settings.host}:{settings.port}; is the port taken?")
     for name in ("", *SERVICE_NAMES):
         await runtime.health.set(name, health_pb2.HealthCheckResponse.SERVING)
     runtime.tasks.append(asyncio.create_task(_housekeeping(runtime)))
     return server, port, runtime
+
+
+def tenant_interceptor(settings: Settings) -> TenantInterceptor:
+    """API keys to tenants, and each tenant's rate limit and stream cap."""
+    return TenantInterceptor(
+        ApiKeys.parse(settings.api_keys),
+        RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        StreamCap(settings.max_streams_per_tenant),
+    )
+
+
+def server_options(settings: Settings) -> list[tuple[str, int]]:
+    """Message sizes, and what keeps dead, idle or greedy connections from holding the server."""
+    return [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", max(settings.max_message_bytes, 16 << 20)),
+        ("grpc.so_reuseport", 0),
+        ("grpc.max_concurrent_streams", settings.max_streams_per_connection),
+        ("grpc.keepalive_time_ms", int(settings.keepalive_s * 1000)),
+        ("grpc.keepalive_timeout_ms", 20_000),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),  # clients may ping this often
+        ("grpc.keepalive_permit_without_calls", 1),
+        *([("grpc.max_connection_idle_ms", int(settings.max_connection_idle_s * 1000))]
+          if settings.max_connection_idle_s > 0 else []),
+    ]
 
 
 def _add_optional_services(server: aio.Server, runtime: Runtime, limits: Limits) -> None:

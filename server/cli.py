@@ -11,6 +11,7 @@ from pathlib import Path
 
 from server.config import Settings, load_settings
 from server.errors import HandoffError
+from server.transport import add_client_arguments
 
 logger = logging.getLogger("handoff")
 
@@ -70,6 +71,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--llm-model", help="litellm model string for handoff prose (HANDOFF_LLM_MODEL)")
     serve.add_argument("--metrics-port", type=int,
                        help="Prometheus /metrics port (HANDOFF_METRICS_PORT; -1 off (default), 0 any free port)")
+    serve.add_argument("--tls-cert", type=Path, help="server certificate, PEM (HANDOFF_TLS_CERT); TLS when given")
+    serve.add_argument("--tls-key", type=Path, help="server private key, PEM (HANDOFF_TLS_KEY)")
+    serve.add_argument("--tls-client-ca", type=Path,
+                       help="CA that must sign every client's certificate: mutual TLS (HANDOFF_TLS_CLIENT_CA)")
     serve.add_argument("--demo", action="store_true", help="once up, play the shipped sample conversation")
     serve.set_defaults(run=_serve)
 
@@ -77,7 +82,8 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(
         host=args.host, port=args.port, data_dir=args.data_dir, taxonomy=args.taxonomy, llm_model=args.llm_model,
-        metrics_port=args.metrics_port,
+        metrics_port=args.metrics_port, tls_cert=args.tls_cert, tls_key=args.tls_key,
+        tls_client_ca=args.tls_client_ca,
     )
     asyncio.run(_serve_async(settings, args.demo))
     return 0
@@ -89,7 +95,10 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     server, port, runtime = await build_server(settings)
     _tune_gc()
     await server.start()
-    print(f"handoff-server listening on {settings.host}:{port} (data in {settings.data_dir})", flush=True)
+    security = "TLS" if settings.tls_cert else "plaintext"
+    security += " with client certificates" if settings.tls_client_ca else ""
+    security += ", API keys" if settings.api_keys else ""
+    print(f"handoff-server listening on {settings.host}:{port} ({security}; data in {settings.data_dir})", flush=True)
     endpoint = None
     if settings.metrics_port >= 0:
         from server.observability import start_metrics_endpoint
@@ -100,7 +109,9 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if demo:
+    if demo and (settings.tls_cert or settings.api_keys):
+        print("--demo plays over plaintext without a key; unset HANDOFF_TLS_* and HANDOFF_API_KEYS for it", flush=True)
+    elif demo:
         asyncio.create_task(_play_demo(runtime, f"127.0.0.1:{port}"))
     await stop.wait()
     logger.info("shutting down: draining calls for up to %.0f s", settings.grace_s)
@@ -156,26 +167,33 @@ def _add_replay(commands: argparse._SubParsersAction) -> None:
     replay.add_argument("--limit", type=int, help="play at most N conversations")
     replay.add_argument("--json", action="store_true", help="print the final package as JSON")
     replay.add_argument("--full", action="store_true", help="keep playing after the handoff point")
-    replay.set_defaults(run=lambda a: _replay_file(a.target, a.file, a.limit, a.json, a.full))
+    add_client_arguments(replay)
+    replay.set_defaults(run=lambda a: _replay_file(a.target, a.file, a.limit, a.json, a.full, a))
 
 
-def _replay_file(target: str, path: Path, limit: int | None, as_json: bool, full: bool) -> int:
+def _replay_file(target: str, path: Path, limit: int | None, as_json: bool, full: bool,
+                 connection: argparse.Namespace) -> int:
     import grpc
 
     from server.replay import Replayer, read_conversations
+    from server.transport import open_channel
 
     if not path.exists():
         print(f"handoff: no such file {path}", file=sys.stderr)
         return 2
-    with grpc.insecure_channel(target) as channel:
+    with open_channel(target, connection) as channel:
         try:
             grpc.channel_ready_future(channel).result(timeout=10)
         except grpc.FutureTimeoutError:
             print(f"handoff: no server answers at {target}; start one with 'handoff serve'", file=sys.stderr)
             return 2
         replayer = Replayer(channel, sys.stdout, json_output=as_json)
-        for count, recorded in enumerate(read_conversations(path)):
-            if limit is not None and count >= limit:
-                break
-            replayer.play(recorded, full=full)
+        try:
+            for count, recorded in enumerate(read_conversations(path)):
+                if limit is not None and count >= limit:
+                    break
+                replayer.play(recorded, full=full)
+        except grpc.RpcError as e:
+            print(f"handoff: {e.code().name}: {e.details()}", file=sys.stderr)
+            return 2
     return 0

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
 
     grace_s: float = Field(5.0, ge=0)
 
+    # transport security: TLS with a certificate + key (PEM); with a client CA, clients need a certificate it signed
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+
+    # tenants: API keys as JSON {"tenant": ["sha256:<hex>" or key, ...]} or the path of such a file; empty: no keys
+    api_keys: str = ""
+    rate_limit_per_s: float = Field(0.0, ge=0)  # calls per second per tenant; 0: no limit
+    rate_limit_burst: int = Field(0, ge=0)  # bucket size; 0: one second's worth
+    max_streams_per_tenant: int = Field(1000, ge=1)  # concurrent streaming calls per tenant
+    stream_queue_size: int = Field(64, ge=1)  # messages a stream holds for a slow reader before it stops reading
+    max_streams_per_connection: int = Field(1000, ge=1)  # HTTP/2 concurrent streams on one connection
+    keepalive_s: float = Field(300, gt=0)  # ping an idle connection this often; a dead peer is dropped
+    max_connection_idle_s: float = Field(3600, ge=0)  # close a connection with no calls this long; 0: never
+
     # Prometheus /metrics over HTTP on host: -1 off, 0 any free port
     metrics_port: int = Field(-1, ge=-1, le=65535)
 
@@ -80,12 +95,24 @@ class Settings(BaseSettings):
             raise ValueError("default_wait_min_s must not exceed default_wait_max_s")
         return self
 
+    @model_validator(mode="after")
+    def _tls_pairs(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("give both tls_cert and tls_key (PEM files), or neither")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("tls_client_ca (mutual TLS) needs tls_cert and tls_key too")
+        return self
+
+
+CLIENT_ONLY = frozenset({"HANDOFF_API_KEY"})  # read by the command-line clients (server.transport), not the server
+
 
 def load_settings(**overrides: object) -> Settings:
     """Environment first, explicit overrides (CLI flags) on top; None means 'not given'."""
     given = {k: v for k, v in overrides.items() if v is not None}
     unknown = sorted(
-        k for k in os.environ if k.startswith("HANDOFF_") and k[8:].lower() not in Settings.model_fields
+        k for k in os.environ
+        if k.startswith("HANDOFF_") and k[8:].lower() not in Settings.model_fields and k not in CLIENT_ONLY
     )
     if unknown:
         raise InvalidArgumentError(

@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from server.transport import add_client_arguments, open_channel
+
 
 def register_cli(commands: argparse._SubParsersAction) -> None:
     metrics = commands.add_parser("metrics", help="handoff-quality metrics from a running server")
@@ -17,6 +19,7 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
     metrics.add_argument("--by", choices=["issue", "deployment"], help="also break the figures down by this")
     metrics.add_argument("--report", type=Path, help="write a report with plots into this folder")
     metrics.add_argument("--format", choices=["png", "html"], default="html", help="report format (default html)")
+    add_client_arguments(metrics)
     metrics.set_defaults(run=run_metrics)
 
 
@@ -39,7 +42,7 @@ def run_metrics(args: argparse.Namespace) -> int:
     from server.api.metrics import metrics_from_pb
     from server.metrics_report import text_table, write_report
 
-    with grpc.insecure_channel(args.target) as channel:
+    with open_channel(args.target, args) as channel:
         try:
             grpc.channel_ready_future(channel).result(timeout=10)
         except grpc.FutureTimeoutError:

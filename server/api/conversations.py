@@ -13,16 +13,16 @@ from grpc import aio
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.api import convert
+from server.api.tenancy import check_owned, not_found, tenant
 from server.context.external import parse_external
 from server.context.limits import Limits
 from server.context.live import LiveContext
 from server.context.model import ExternalContext, Stage
 from server.context.records import ConversationRecord, EventRecord, EventType
-from server.errors import FailedPreconditionError, InvalidArgumentError
+from server.errors import AlreadyExistsError, FailedPreconditionError, InvalidArgumentError
 from server.privacy.package import redact_external
 
 MAX_PAGE = 500
-DEFAULT_TENANT = "default"  # until requests carry a tenant, every record belongs to this one
 logger = logging.getLogger(__name__)
 
 # What a reported handoff event does to the conversation's stage.
@@ -35,9 +35,10 @@ EVENT_STAGE = {
 
 
 class ConversationServicer(pb_grpc.ConversationServiceServicer):
-    def __init__(self, live: LiveContext, limits: Limits) -> None:
+    def __init__(self, live: LiveContext, limits: Limits, stream_queue_size: int = 64) -> None:
         self.live = live
         self.limits = limits
+        self.stream_queue_size = stream_queue_size
 
     async def CreateConversation(
         self, request: pb.CreateConversationRequest, context: aio.ServicerContext
@@ -49,17 +50,26 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         if len(request.labels) > 32:
             raise InvalidArgumentError("at most 32 labels per conversation")
         now = time.time()
-        record, _ = await self.live.store.create_conversation(
+        record, created = await self.live.store.create_conversation(
             ConversationRecord(
-                conversation_id=conversation_id, customer_id=request.customer_id, channel=request.channel,
-                created_at=now, updated_at=now, labels=dict(request.labels),
+                conversation_id=conversation_id, tenant=tenant(), customer_id=request.customer_id,
+                channel=request.channel, created_at=now, updated_at=now, labels=dict(request.labels),
             )
         )
+        if created:  # an id used before and purged since: whatever is cached under it is stale
+            self.live.forget(conversation_id)
+        if record.tenant != tenant():  # ids are global: never answer with, or overwrite, another tenant's
+            raise AlreadyExistsError(
+                f"conversation id {conversation_id!r} is taken; choose another, or leave it empty for a new one"
+            )
         return convert.conversation_to_pb(record)
 
     async def GetConversation(self, request: pb.GetConversationRequest, context: aio.ServicerContext) -> pb.Conversation:
         self.limits.check_id("conversation_id", request.conversation_id)
-        return convert.conversation_to_pb(await self.live.store.get_conversation(request.conversation_id))
+        record = await self.live.store.get_conversation(request.conversation_id)
+        if record.tenant != tenant():
+            raise not_found(request.conversation_id)
+        return convert.conversation_to_pb(record)
 
     async def ListConversations(
         self, request: pb.ListConversationsRequest, context: aio.ServicerContext
@@ -75,7 +85,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         if offset < 0:
             raise InvalidArgumentError("page_token is not one this server issued")
         records = await self.live.store.list_conversations(
-            customer_id=request.customer_id, stage=convert.stage_from_pb(request.stage),
+            tenant=tenant(), customer_id=request.customer_id, stage=convert.stage_from_pb(request.stage),
             limit=size + 1, offset=offset,
         )
         more = len(records) > size
@@ -89,6 +99,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
     ) -> pb.Conversation:
         self.limits.check_id("conversation_id", request.conversation_id)
         self.limits.check_text("outcome", request.outcome, self.limits.max_id_chars)
+        await check_owned(self.live, request.conversation_id)
         record = await self.live.set_stage(request.conversation_id, Stage.COMPLETED, request.outcome or "completed")
         return convert.conversation_to_pb(record)
 
@@ -99,6 +110,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         self.limits.check_id("conversation_id", request.conversation_id)
         turn = convert.new_turn_from_pb(request)
         self.limits.check_turn(turn)
+        await check_owned(self.live, request.conversation_id)
         stored, duplicate = await self.live.append_turn(
             request.conversation_id, turn, self.limits.max_turns_per_conversation
         )
@@ -107,7 +119,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
     async def StreamTurns(
         self, requests: AsyncIterator[pb.StreamTurnsRequest], context: aio.ServicerContext
     ) -> AsyncIterator[pb.StreamTurnsResponse]:
-        out: asyncio.Queue[pb.StreamTurnsResponse | BaseException | None] = asyncio.Queue()
+        # bounded: a client that stops reading stops its own requests being read, not the server's memory
+        out: asyncio.Queue[pb.StreamTurnsResponse | BaseException | None] = asyncio.Queue(self.stream_queue_size)
         subscribed: dict[str, asyncio.Queue] = {}
         sent_through: dict[str, int] = {}
 
@@ -138,6 +151,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
                     if package.analyzed_through_turn > since:
                         await out.put(pb.StreamTurnsResponse(update=convert.update_to_pb(package, since)))
                 await out.put(None)
+            except asyncio.CancelledError:
+                raise  # the call is over: nobody reads the queue, which may be full
             except BaseException as error:  # surfaced to the client by the interceptor
                 await out.put(error)
 
@@ -166,6 +181,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         self.limits.check_id("conversation_id", request.conversation_id)
         if request.wait_ms < 0 or request.wait_ms > 60_000:
             raise InvalidArgumentError("wait_ms must be between 0 and 60000")
+        await check_owned(self.live, request.conversation_id)
         package = await self.live.package(request.conversation_id, request.min_turn_id, request.wait_ms / 1000)
         return convert.package_to_pb(package, request.omit_transcript)
 
@@ -183,6 +199,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
             source=request.source, content_type=content_type, content=request.content, received_at=time.time()
         )
         facts = parse_external(item)  # refuses malformed JSON before anything is stored
+        await check_owned(self.live, request.conversation_id)
         stored = redact_external(item, self.live.redactor)
         added = await self.live.store.add_external_context(request.conversation_id, stored, request.request_id)
         if added:
@@ -194,7 +211,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
     ) -> pb.DeleteCustomerDataResponse:
         self.limits.check_id("customer_id", request.customer_id)
         self.limits.check_id("conversation_id", request.conversation_id, required=False)
-        counts = await self.live.delete_customer_data(DEFAULT_TENANT, request.customer_id, request.conversation_id)
+        counts = await self.live.delete_customer_data(tenant(), request.customer_id, request.conversation_id)
         logger.info("deleted on request: %d conversation(s), %d turn(s)", counts.conversations, counts.turns)
         return pb.DeleteCustomerDataResponse(
             conversations=counts.conversations, turns=counts.turns, packages=counts.packages,
@@ -212,6 +229,8 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         if event_type == EventType.SATISFACTION:
             self.limits.check_number("a satisfaction score", request.score, 0, 5)
         record = await self.live.store.get_conversation(request.conversation_id)
+        if record.tenant != tenant():
+            raise not_found(request.conversation_id)
         if record.stage == Stage.COMPLETED and event_type not in (EventType.SATISFACTION, EventType.RESOLVED):
             raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")
         event = EventRecord(

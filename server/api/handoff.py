@@ -16,6 +16,7 @@ from grpc import aio
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.api import convert
+from server.api.tenancy import check_owned
 from server.brief.model import Brief, QueueInfo
 from server.brief.prose import forget_prepared, generate_brief, prepare_prose, stream_prose
 from server.brief.settings import BriefSettings
@@ -45,6 +46,7 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
     async def _settled(self, conversation_id: str) -> ContextPackage:
         """Every stored turn analysed; with no issue label yet, the first one if it is moments away."""
         self.limits.check_id("conversation_id", conversation_id)
+        await check_owned(self.live, conversation_id)
         package = await self.live.settled(conversation_id)
         if package.issue.label:
             return package  # a label a turn behind beats a transfer that waits

@@ -14,6 +14,7 @@ from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.api import convert
 from server.api.handoff import finding_to_pb
+from server.api.tenancy import check_owned, tenant
 from server.checks import Policy, check_reply
 from server.context.limits import Limits
 from server.context.model import ContextPackage
@@ -38,6 +39,7 @@ class KnowledgeServicer(pb_grpc.KnowledgeServiceServicer):
         self.kb = runtime.knowledge
         self.limits = limits
         self.policy = policy
+        self.stream_queue_size = runtime.settings.stream_queue_size
 
     def _knowledge(self) -> KnowledgeBase:
         if self.kb is None:
@@ -54,9 +56,10 @@ class KnowledgeServicer(pb_grpc.KnowledgeServiceServicer):
         filters = dict(request.filters) or None
         kb = self._knowledge()
         if request.query.strip():
-            passages = await asyncio.to_thread(kb.search, request.query, filters, top_k)
+            passages = await asyncio.to_thread(kb.search, request.query, filters, top_k, tenant=tenant())
         elif request.conversation_id:
             self.limits.check_id("conversation_id", request.conversation_id)
+            await check_owned(self.live, request.conversation_id)
             package = await self.live.settled(request.conversation_id)
             suggestions = await asyncio.to_thread(suggest_for, package, kb, top_k, filters=filters)
             passages = [s.passage for s in suggestions if s.passage is not None]
@@ -73,7 +76,7 @@ class KnowledgeServicer(pb_grpc.KnowledgeServiceServicer):
         self.limits.check_id("suggestion_id", request.suggestion_id)
         if request.action not in FEEDBACK_ACTIONS:
             raise InvalidArgumentError(f"action must be one of {', '.join(FEEDBACK_ACTIONS)}")
-        await self.live.store.get_conversation(request.conversation_id)
+        await check_owned(self.live, request.conversation_id)
         await self.live.store.add_feedback(
             FeedbackRecord(conversation_id=request.conversation_id, suggestion_id=request.suggestion_id,
                            action=request.action, recorded_at=time.time())
@@ -95,7 +98,10 @@ class _AssistSession:
         self.conversation_id = ""
         self.sent: set[str] = set()
         self.watcher: asyncio.Task[None] | None = None
-        self.out: asyncio.Queue[pb.AssistResponse | BaseException | None] = asyncio.Queue()
+        # bounded: a desktop that stops reading stops its own requests being read
+        self.out: asyncio.Queue[pb.AssistResponse | BaseException | None] = asyncio.Queue(
+            servicer.stream_queue_size
+        )
 
     async def run(self, requests: AsyncIterator[pb.AssistRequest]) -> AsyncIterator[pb.AssistResponse]:
         reader = asyncio.create_task(self._read(requests))
@@ -121,6 +127,7 @@ class _AssistSession:
                     self.servicer.limits.check_id("conversation_id", request.open_conversation_id)
                     if self.conversation_id:
                         raise FailedPreconditionError("this stream has a conversation open already")
+                    await check_owned(live, request.open_conversation_id)
                     self.conversation_id = request.open_conversation_id
                     await self._suggest(await live.settled(self.conversation_id))
                     self.watcher = asyncio.create_task(self._watch())
@@ -135,6 +142,8 @@ class _AssistSession:
                 else:
                     raise InvalidArgumentError("an assist request needs one event")
             await self.out.put(None)
+        except asyncio.CancelledError:
+            raise  # the call is over: nobody reads the queue, which may be full
         except BaseException as error:  # surfaced to the client through the interceptor
             await self.out.put(error)
 

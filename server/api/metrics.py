@@ -9,6 +9,7 @@ from grpc import aio
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
+from server.api.tenancy import tenant
 from server.context.store import ContextStore
 from server.errors import InvalidArgumentError
 from server.metrics import GroupBy, HandoffMetrics, MetricsReport, SentimentShift, Window, gather_metrics
@@ -23,7 +24,9 @@ class MetricsServicer(pb_grpc.MetricsServiceServicer):
     async def GetHandoffMetrics(
         self, request: pb.GetHandoffMetricsRequest, context: aio.ServicerContext
     ) -> pb.GetHandoffMetricsResponse:
-        report = await gather_metrics(self.store, window_from_pb(request), group_by_from_pb(request.group_by))
+        report = await gather_metrics(
+            self.store, window_from_pb(request), group_by_from_pb(request.group_by), tenant=tenant()
+        )
         return report_to_pb(report)
 
 

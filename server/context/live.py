@@ -129,6 +129,13 @@ class LiveContext:
             live.dirty = True
             self._kick(conversation_id, live)
 
+    async def tenant_of(self, conversation_id: str) -> str:
+        """The conversation's tenant (NotFoundError when there is none); cached ones cost no store read."""
+        live = self._live.get(conversation_id)
+        if live is not None:
+            return live.package.tenant
+        return (await self.store.get_conversation(conversation_id)).tenant
+
     async def subscribe(self, conversation_id: str) -> asyncio.Queue[ContextPackage]:
         live = await self._get_live(conversation_id)
         queue: asyncio.Queue[ContextPackage] = asyncio.Queue(maxsize=256)
@@ -241,7 +248,9 @@ class LiveContext:
     async def _prior_contacts(self, record: ConversationRecord) -> list[PriorContact]:
         if not record.customer_id:
             return []
-        earlier = await self.store.list_conversations(customer_id=record.customer_id, limit=500)
+        earlier = await self.store.list_conversations(
+            tenant=record.tenant, customer_id=record.customer_id, limit=500
+        )
         contacts = []
         for other in earlier:
             if other.conversation_id == record.conversation_id or other.created_at > record.created_at:

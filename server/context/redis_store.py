@@ -101,11 +101,14 @@ class RedisStore:
         return _record(found)
 
     async def list_conversations(
-        self, *, customer_id: str = "", stage: Stage | None = None, limit: int = 50, offset: int = 0
+        self, *, tenant: str | None = None, customer_id: str = "", stage: Stage | None = None,
+        limit: int = 50, offset: int = 0,
     ) -> list[ConversationRecord]:
         index = self._index(f"customer:{customer_id}") if customer_id else self._index("created")
         ids = await self._redis.zrange(index, 0, -1)
         records = await self._records(ids)
+        if tenant is not None:
+            records = [r for r in records if r.tenant == tenant]
         if stage is not None:
             records = [r for r in records if r.stage == stage]
         return records[offset : offset + limit]

@@ -122,9 +122,13 @@ class SQLiteStore:
         return await self._run(lambda db: _get_conversation(db, conversation_id))
 
     async def list_conversations(
-        self, *, customer_id: str = "", stage: Stage | None = None, limit: int = 50, offset: int = 0
+        self, *, tenant: str | None = None, customer_id: str = "", stage: Stage | None = None,
+        limit: int = 50, offset: int = 0,
     ) -> list[ConversationRecord]:
         where, args = [], []
+        if tenant is not None:
+            where.append("tenant = ?")
+            args.append(tenant)
         if customer_id:
             where.append("customer_id = ?")
             args.append(customer_id)

@@ -21,8 +21,10 @@ class ContextStore(Protocol):
         """Raise NotFoundError when there is no such conversation."""
 
     async def list_conversations(
-        self, *, customer_id: str = "", stage: Stage | None = None, limit: int = 50, offset: int = 0
-    ) -> list[ConversationRecord]: ...
+        self, *, tenant: str | None = None, customer_id: str = "", stage: Stage | None = None,
+        limit: int = 50, offset: int = 0,
+    ) -> list[ConversationRecord]:
+        """Oldest first; ``tenant`` None means every tenant's (housekeeping, tools)."""
 
     async def set_stage(self, conversation_id: str, stage: Stage, outcome: str = "") -> ConversationRecord: ...
 

@@ -52,7 +52,7 @@ def _parse_filters(items: list[str]) -> dict[str, Any]:
 def run_ingest(args: argparse.Namespace) -> int:
     from server.knowledge.ingest import ingest
 
-    report = ingest(_open(args), args.paths, batch_size=args.batch_size)
+    report = ingest(_open(args), args.paths, batch_size=args.batch_size, tenant=args.tenant)
     print(
         f"{report.files} files: {report.added} passages added, {report.unchanged} unchanged, "
         f"{report.removed} removed ({len(report.deleted_sources)} sources deleted)"
@@ -64,7 +64,8 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_search(args: argparse.Namespace) -> int:
     kb = _open(args)
-    for rank, p in enumerate(kb.search(args.query, _parse_filters(args.filter), args.k), start=1):
+    found = kb.search(args.query, _parse_filters(args.filter), args.k, tenant=args.tenant or None)
+    for rank, p in enumerate(found, start=1):
         print(f"{rank}. [{p.score:.3f}] {' > '.join(p.heading_path) or p.title}  ({p.source})")
         print(f"   {p.text[:300]}")
     return 0
@@ -77,10 +78,12 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="ingest Markdown, text, HTML, PDF (or ABCD guidelines JSON)")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     ingest.add_argument("--batch-size", type=int, default=64, help="embedding batch size")
+    ingest.add_argument("--tenant", default="", help="only this tenant's calls see the passages (default: shared)")
     search = commands.add_parser("search", help="search the knowledge base")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("-k", type=int, default=5, help="number of passages")
     search.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE", help="metadata filter")
+    search.add_argument("--tenant", default="", help="search as this tenant: its passages and the shared ones")
     for parser, func in ((ingest, run_ingest), (search, run_search)):
         _add_location(parser)
         parser.add_argument("--mode", choices=[m.value for m in SearchMode], default=DEFAULT_MODE.value)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 Filters = Mapping[str, Any]  # key -> value, or key -> list of accepted values
+TENANT_KEY = "tenant"  # a passage's owner; passages without one are shared by every tenant
+_MISSING = "\x1f"  # not "\x00": numpy strips trailing NULs from a compared string
 _PAGE = 5000
 
 
@@ -55,7 +57,7 @@ class Corpus:
 
     def _column(self, key: str) -> np.ndarray:
         if key not in self._columns:
-            self._columns[key] = np.array([str(m.get(key, "\x00")) for m in self.metadatas], dtype=object)
+            self._columns[key] = np.array([str(m.get(key, _MISSING)) for m in self.metadatas], dtype=object)
         return self._columns[key]
 
     def _mask_for(self, key: str, value: Any) -> np.ndarray:
@@ -69,11 +71,15 @@ class Corpus:
             self._masks[cache_key] = mask
         return self._masks[cache_key]
 
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Passages matching every filter, or None when there is no filter."""
-        if not filters:
+    def mask(self, filters: Filters | None, tenant: str | None = None) -> np.ndarray | None:
+        """Passages matching every filter (and visible to ``tenant``), or None when all pass."""
+        masks = [self._mask_for(key, value) for key, value in (filters or {}).items()]
+        if tenant is not None:
+            visible = self._mask_for(TENANT_KEY, [tenant, "", _MISSING])
+            if not visible.all():
+                masks.append(visible)
+        if not masks:
             return None
-        masks = [self._mask_for(key, value) for key, value in filters.items()]
         return np.logical_and.reduce(masks) if len(masks) > 1 else masks[0]
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from server.knowledge.abcd import read_json_document
+from server.knowledge.corpus import TENANT_KEY
 from server.knowledge.documents import READERS, Document, UnsupportedDocumentError, read_document
 from server.knowledge.splitter import Chunk, split_document
 from server.knowledge.store import KnowledgeBase
@@ -59,7 +60,14 @@ def discover(path: Path) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-def _plan_file(kb: KnowledgeBase, path: Path, plan: _Plan, report: IngestReport) -> None:
+def _for_tenant(chunk: Chunk, tenant: str) -> Chunk:
+    """A tenant's copy of a passage: its own id, so two tenants may ingest the same file."""
+    if not tenant:
+        return chunk
+    return replace(chunk, id=f"{tenant}/{chunk.id}", metadata={**chunk.metadata, TENANT_KEY: tenant})
+
+
+def _plan_file(kb: KnowledgeBase, path: Path, plan: _Plan, report: IngestReport, tenant: str) -> None:
     try:
         document = read_any(path)
     except (UnsupportedDocumentError, UnicodeDecodeError, ValueError) as e:
@@ -67,8 +75,8 @@ def _plan_file(kb: KnowledgeBase, path: Path, plan: _Plan, report: IngestReport)
         report.skipped.append(str(path))
         return
     document.source = source_key(path)
-    chunks = split_document(document)
-    existing = kb.ids_for_source(document.source)
+    chunks = [_for_tenant(c, tenant) for c in split_document(document)]
+    existing = kb.ids_for_source(document.source, tenant)
     current = {c.id for c in chunks}
     plan.new.extend(c for c in chunks if c.id not in existing)
     plan.stale.extend(existing - current)
@@ -76,11 +84,11 @@ def _plan_file(kb: KnowledgeBase, path: Path, plan: _Plan, report: IngestReport)
     report.unchanged += len(current & existing)
 
 
-def _gone_sources(kb: KnowledgeBase, roots: Iterable[Path], seen: set[str]) -> list[str]:
+def _gone_sources(kb: KnowledgeBase, roots: Iterable[Path], seen: set[str], tenant: str) -> list[str]:
     """Known sources under the given roots (directories or files) that no longer exist."""
     gone = []
     prefixes = [source_key(r) for r in roots]
-    for source in sorted(kb.sources() - seen):
+    for source in sorted(kb.sources(tenant) - seen):
         if any(source == p or source.startswith(p.rstrip("/") + "/") for p in prefixes):
             if not Path(source).is_file():
                 gone.append(source)
@@ -97,15 +105,16 @@ def _write(kb: KnowledgeBase, chunks: Sequence[Chunk], batch_size: int) -> None:
             bar.update(len(batch))
 
 
-def ingest(kb: KnowledgeBase, paths: Sequence[str | Path], batch_size: int = 64) -> IngestReport:
-    """Bring the knowledge base in line with ``paths`` (files and directories)."""
+def ingest(kb: KnowledgeBase, paths: Sequence[str | Path], batch_size: int = 64, tenant: str = "") -> IngestReport:
+    """Bring the knowledge base in line with ``paths`` (files and directories): for one tenant's
+    eyes only when ``tenant`` is given, else shared by all tenants."""
     report, plan = IngestReport(), _Plan()
     roots = [Path(p) for p in paths]
     files = [f for root in roots for f in discover(root)]
     for path in files:
-        _plan_file(kb, path, plan, report)
-    for source in _gone_sources(kb, roots, {source_key(f) for f in files}):
-        plan.stale.extend(kb.ids_for_source(source))
+        _plan_file(kb, path, plan, report, tenant)
+    for source in _gone_sources(kb, roots, {source_key(f) for f in files}, tenant):
+        plan.stale.extend(kb.ids_for_source(source, tenant))
         report.deleted_sources.append(source)
     kb.delete(plan.stale)
     _write(kb, plan.new, batch_size)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from server.knowledge.chroma import DEFAULT_COLLECTION, open_client, open_collection
-from server.knowledge.corpus import Corpus, Filters, chroma_where
+from server.knowledge.corpus import TENANT_KEY, Corpus, Filters, chroma_where
 from server.knowledge.splitter import Chunk
 
 if TYPE_CHECKING:
@@ -89,11 +89,14 @@ class KnowledgeBase:
         """Re-read the collection (after an ingest, here or by another process)."""
         self.corpus = Corpus.load(self.collection)
 
-    def ids_for_source(self, source: str) -> set[str]:
-        return set(self.collection.get(where={"source": source}, include=[])["ids"])
+    def ids_for_source(self, source: str, tenant: str = "") -> set[str]:
+        """The passages ingested from ``source`` for ``tenant`` ("" for the shared ones)."""
+        found = self.collection.get(where={"source": source}, include=["metadatas"])
+        metadatas = found["metadatas"] or [{} for _ in found["ids"]]
+        return {pid for pid, m in zip(found["ids"], metadatas, strict=True) if _tenant_of(m) == tenant}
 
-    def sources(self) -> set[str]:
-        return {str(m.get("source", "")) for m in self.corpus.metadatas}
+    def sources(self, tenant: str = "") -> set[str]:
+        return {str(m.get("source", "")) for m in self.corpus.metadatas if _tenant_of(m) == tenant}
 
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         self.collection.upsert(
@@ -115,8 +118,10 @@ class KnowledgeBase:
         *,
         mode: SearchMode | None = None,
         query_vector: np.ndarray | None = None,
+        tenant: str | None = None,
     ) -> list[Passage]:
-        """The ``k`` best passages for ``query`` among those matching ``filters``."""
+        """The ``k`` best passages for ``query`` among those matching ``filters``; with a ``tenant``,
+        only that tenant's passages and the shared ones (those with no tenant)."""
         mode = mode or self.mode
         if k <= 0 or not query.strip() or not len(self.corpus):
             return []
@@ -125,30 +130,41 @@ class KnowledgeBase:
         keyword: list[tuple[str, float]] = []
         if mode != SearchMode.BM25:
             vector = query_vector if query_vector is not None else self.embedder.embed([query])[0]
-            dense = self._dense(vector, filters, depth)
+            dense = self._dense(vector, filters, depth, tenant)
         if mode != SearchMode.DENSE:
-            hits = self.corpus.bm25.top(query, depth, self.corpus.mask(filters))
+            hits = self.corpus.bm25.top(query, depth, self.corpus.mask(filters, tenant))
             keyword = [(self.corpus.ids[i], score) for i, score in hits]
         ranked = dense if mode == SearchMode.DENSE else keyword if mode == SearchMode.BM25 else fuse(dense, keyword)
         return [self._passage(pid, score) for pid, score in ranked[:k] if pid in self.corpus.index_of]
 
-    def _dense(self, vector: np.ndarray, filters: Filters | None, depth: int) -> list[tuple[str, float]]:
+    def _dense(
+        self, vector: np.ndarray, filters: Filters | None, depth: int, tenant: str | None = None
+    ) -> list[tuple[str, float]]:
         """Nearest passages; a filter is first applied to a deeper unfiltered result,
         because chroma's filtered vector search is far slower on large collections."""
-        mask = self.corpus.mask(filters)
+        mask = self.corpus.mask(filters, tenant)
         if mask is None:
             return self._nearest(vector, depth, None)
         wide = self._nearest(vector, depth * POST_FILTER_DEPTH, None)
         kept = [(pid, s) for pid, s in wide if pid in self.corpus.index_of and mask[self.corpus.index_of[pid]]]
         if len(kept) >= min(depth, int(mask.sum())):
             return kept[:depth]
-        return self._nearest(vector, depth, filters)
+        if not mask.any():
+            return []
+        if self.corpus.mask(None, tenant) is None:
+            return self._nearest(vector, depth, filters)
+        # shared passages carry no tenant, which chroma cannot filter on: name the passages instead
+        allowed = [pid for pid, ok in zip(self.corpus.ids, mask, strict=True) if ok]
+        return self._nearest(vector, depth, None, ids=allowed)
 
-    def _nearest(self, vector: np.ndarray, depth: int, filters: Filters | None) -> list[tuple[str, float]]:
+    def _nearest(
+        self, vector: np.ndarray, depth: int, filters: Filters | None, ids: list[str] | None = None
+    ) -> list[tuple[str, float]]:
         result = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=max(1, min(depth, len(self.corpus))),
+            n_results=max(1, min(depth, len(ids) if ids is not None else len(self.corpus))),
             where=chroma_where(filters),
+            ids=ids,
             include=["distances"],
         )
         distances = (result["distances"] or [[]])[0]
@@ -166,6 +182,10 @@ class KnowledgeBase:
             score=score,
             metadata={k: v for k, v in meta.items() if k not in ("title", "source", "heading_path")},
         )
+
+
+def _tenant_of(metadata: Any) -> str:
+    return str((metadata or {}).get(TENANT_KEY, ""))
 
 
 def fuse(*rankings: Sequence[tuple[str, float]], k: int = RRF_K) -> list[tuple[str, float]]:

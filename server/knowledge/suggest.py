@@ -73,7 +73,7 @@ def knowledge_suggestions(
     query = build_query(package)
     if not query.text:
         return []
-    passages = kb.search(query.text, filters, k, query_vector=query_vector)
+    passages = kb.search(query.text, filters, k, query_vector=query_vector, tenant=package.tenant)
     return [_from_passage(package.conversation_id, p, query.turn_ids) for p in passages]
 
 

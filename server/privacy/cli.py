@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from server.transport import add_client_arguments, open_channel
+
 
 def register_cli(commands: argparse._SubParsersAction) -> None:
     forget = commands.add_parser("forget", help="delete everything a running server holds about one customer")
     forget.add_argument("--customer", required=True, help="the customer_id whose data to delete")
     forget.add_argument("--conversation", default="", help="only this conversation of theirs")
     forget.add_argument("--target", default="127.0.0.1:50051", help="server address (default 127.0.0.1:50051)")
+    add_client_arguments(forget)
     forget.set_defaults(run=run_forget)
 
 
@@ -20,7 +23,7 @@ def run_forget(args: argparse.Namespace) -> int:
     from server._proto.handoff.v1 import handoff_pb2 as pb
     from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 
-    with grpc.insecure_channel(args.target) as channel:
+    with open_channel(args.target, args) as channel:
         try:
             grpc.channel_ready_future(channel).result(timeout=10)
         except grpc.FutureTimeoutError:
