@@ -168,32 +168,20 @@ def _add_replay(commands: argparse._SubParsersAction) -> None:
     replay.add_argument("--json", action="store_true", help="print the final package as JSON")
     replay.add_argument("--full", action="store_true", help="keep playing after the handoff point")
     add_client_arguments(replay)
-    replay.set_defaults(run=lambda a: _replay_file(a.target, a.file, a.limit, a.json, a.full, a))
+    replay.set_defaults(run=_replay_file)
 
 
-def _replay_file(target: str, path: Path, limit: int | None, as_json: bool, full: bool,
-                 connection: argparse.Namespace) -> int:
-    import grpc
-
+def _replay_file(args: argparse.Namespace) -> int:
     from server.replay import Replayer, read_conversations
-    from server.transport import open_channel
+    from server.transport import connected
 
-    if not path.exists():
-        print(f"handoff: no such file {path}", file=sys.stderr)
+    if not args.file.exists():
+        print(f"handoff: no such file {args.file}", file=sys.stderr)
         return 2
-    with open_channel(target, connection) as channel:
-        try:
-            grpc.channel_ready_future(channel).result(timeout=10)
-        except grpc.FutureTimeoutError:
-            print(f"handoff: no server answers at {target}; start one with 'handoff serve'", file=sys.stderr)
-            return 2
-        replayer = Replayer(channel, sys.stdout, json_output=as_json)
-        try:
-            for count, recorded in enumerate(read_conversations(path)):
-                if limit is not None and count >= limit:
-                    break
-                replayer.play(recorded, full=full)
-        except grpc.RpcError as e:
-            print(f"handoff: {e.code().name}: {e.details()}", file=sys.stderr)
-            return 2
+    with connected(args) as channel:
+        replayer = Replayer(channel, sys.stdout, json_output=args.json)
+        for count, recorded in enumerate(read_conversations(args.file)):
+            if args.limit is not None and count >= args.limit:
+                break
+            replayer.play(recorded, full=args.full)
     return 0

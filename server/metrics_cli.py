@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from pathlib import Path
 
-from server.transport import add_client_arguments, open_channel
+from server.transport import add_client_arguments, connected
 
 
 def register_cli(commands: argparse._SubParsersAction) -> None:
@@ -35,25 +34,14 @@ def _moment(value: str) -> float:
 
 
 def run_metrics(args: argparse.Namespace) -> int:
-    import grpc
-
     from server._proto.handoff.v1 import handoff_pb2 as pb
     from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
     from server.api.metrics import metrics_from_pb
     from server.metrics_report import text_table, write_report
 
-    with open_channel(args.target, args) as channel:
-        try:
-            grpc.channel_ready_future(channel).result(timeout=10)
-        except grpc.FutureTimeoutError:
-            print(f"handoff: no server answers at {args.target}; start one with 'handoff serve'", file=sys.stderr)
-            return 2
-        request = pb.GetHandoffMetricsRequest(from_time=args.from_time, to_time=args.to_time, group_by=args.by or "")
-        try:
-            response = pb_grpc.MetricsServiceStub(channel).GetHandoffMetrics(request, timeout=60)
-        except grpc.RpcError as e:
-            print(f"handoff: {e.code().name}: {e.details()}", file=sys.stderr)
-            return 2
+    request = pb.GetHandoffMetricsRequest(from_time=args.from_time, to_time=args.to_time, group_by=args.by or "")
+    with connected(args) as channel:
+        response = pb_grpc.MetricsServiceStub(channel).GetHandoffMetrics(request, timeout=60)
     overall = metrics_from_pb(response.overall)
     groups = [metrics_from_pb(g) for g in response.groups]
     print(f"handoffs escalated {_when(response.from_time)} .. {_when(response.to_time)}")

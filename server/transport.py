@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
 
-from server.errors import InvalidArgumentError
+from server.errors import HandoffError, InvalidArgumentError, UnavailableError
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -93,3 +95,22 @@ def open_channel(target: str, args: argparse.Namespace) -> grpc.Channel:
         return grpc.secure_channel(target, credentials)
     channel = grpc.insecure_channel(target)
     return grpc.intercept_channel(channel, _KeyInterceptor(args.api_key)) if args.api_key else channel
+
+
+class ServerError(HandoffError):
+    """A call the server refused, for a command to print: the status name and the server's message."""
+
+
+@contextmanager
+def connected(args: argparse.Namespace, ready_s: float = 10.0) -> Iterator[grpc.Channel]:
+    """A channel to ``args.target`` once the server answers; a call failing inside becomes ``ServerError``
+    (``handoff`` prints it and exits 2)."""
+    with open_channel(args.target, args) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=ready_s)
+        except grpc.FutureTimeoutError:
+            raise UnavailableError(f"no server answers at {args.target}; start one with 'handoff serve'") from None
+        try:
+            yield channel
+        except grpc.RpcError as e:
+            raise ServerError(f"{e.code().name}: {e.details()}") from None

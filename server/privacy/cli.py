@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from server.transport import add_client_arguments, open_channel
+from server.transport import add_client_arguments, connected
 
 
 def register_cli(commands: argparse._SubParsersAction) -> None:
@@ -18,23 +17,12 @@ def register_cli(commands: argparse._SubParsersAction) -> None:
 
 
 def run_forget(args: argparse.Namespace) -> int:
-    import grpc
-
     from server._proto.handoff.v1 import handoff_pb2 as pb
     from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 
-    with open_channel(args.target, args) as channel:
-        try:
-            grpc.channel_ready_future(channel).result(timeout=10)
-        except grpc.FutureTimeoutError:
-            print(f"handoff: no server answers at {args.target}; start one with 'handoff serve'", file=sys.stderr)
-            return 2
-        request = pb.DeleteCustomerDataRequest(customer_id=args.customer, conversation_id=args.conversation)
-        try:
-            deleted = pb_grpc.ConversationServiceStub(channel).DeleteCustomerData(request, timeout=60)
-        except grpc.RpcError as e:
-            print(f"handoff: {e.code().name}: {e.details()}", file=sys.stderr)
-            return 2
+    request = pb.DeleteCustomerDataRequest(customer_id=args.customer, conversation_id=args.conversation)
+    with connected(args) as channel:
+        deleted = pb_grpc.ConversationServiceStub(channel).DeleteCustomerData(request, timeout=60)
     print(
         f"deleted for customer {args.customer}: {deleted.conversations} conversation(s), {deleted.turns} turn(s), "
         f"{deleted.packages} package(s), {deleted.external_context} pushed record(s), {deleted.events} event(s), "

@@ -13,6 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -147,3 +148,19 @@ async def test_turns_another_process_stored_are_analysed_when_asked_for(tmp_path
         assert [t.request_id for t in package.transcript] == ["r1", "elsewhere"]
     finally:
         await instance.stop()
+
+
+def test_a_command_line_client_says_when_no_server_answers() -> None:
+    import argparse
+    import socket
+
+    from server.errors import UnavailableError
+    from server.transport import connected
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    args = argparse.Namespace(target=f"127.0.0.1:{closed}", tls=False, ca=None, cert=None, key=None, api_key="")
+    with pytest.raises(UnavailableError, match=f"no server answers at 127.0.0.1:{closed}"):
+        with connected(args, ready_s=0.3):
+            pass
