@@ -28,6 +28,7 @@ from server.context.limits import Limits
 from server.context.live import LiveContext
 from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
+from server.health import Dependency, Health
 from server.knowledge.store import KnowledgeBase
 from server.observability import observe_rpc
 
@@ -47,6 +48,8 @@ class Runtime:
     engine: Engine
     health: health_async.HealthServicer
     knowledge: KnowledgeBase | None = None
+    embedder: Embedder | None = None
+    monitor: Health | None = None  # dependency health, set by build_server
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -74,7 +77,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
     engine.on_late_issue = live.touch
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
-        knowledge=_open_knowledge(settings, embedder),
+        knowledge=_open_knowledge(settings, embedder), embedder=embedder,
     )
 
 
@@ -97,8 +100,9 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         max_turns_per_conversation=settings.max_turns_per_conversation,
         max_id_chars=settings.max_id_chars,
     )
+    monitor = runtime.monitor = _monitor(runtime)
     server = aio.server(
-        interceptors=[ErrorInterceptor(observe_rpc)],
+        interceptors=[ErrorInterceptor(observe_rpc, monitor.seen)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", max(settings.max_message_bytes, 16 << 20)),
@@ -116,10 +120,28 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")
     if port == 0:
         raise RuntimeError(f"could not listen on {settings.host}:{settings.port}; is the port taken?")
-    for name in ("", *SERVICE_NAMES):
-        await runtime.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    await monitor.publish()  # every service SERVING until a probe or a call says otherwise
     runtime.tasks.append(asyncio.create_task(_housekeeping(runtime)))
+    runtime.tasks.append(asyncio.create_task(monitor.run()))
     return server, port, runtime
+
+
+def _monitor(runtime: Runtime) -> Health:
+    """Probes the context store, and the vector store where one is configured (reopening it once it answers)."""
+    settings = runtime.settings
+    probes = {Dependency.STORE: runtime.store.ping}
+    if settings.embeddings:
+        probes[Dependency.KNOWLEDGE] = lambda: _probe_knowledge(runtime)
+    return Health(runtime.health, probes, interval_s=settings.health_interval_s,
+                  llm_window_s=settings.llm_health_window_s)
+
+
+async def _probe_knowledge(runtime: Runtime) -> None:
+    if runtime.knowledge is None:  # Chroma was unreachable at start-up: try again
+        from server.knowledge.cli import open_knowledge
+
+        runtime.knowledge = await asyncio.to_thread(open_knowledge, runtime.settings, runtime.embedder)
+    await asyncio.to_thread(runtime.knowledge.ping)
 
 
 def _add_optional_services(server: aio.Server, runtime: Runtime, limits: Limits) -> None:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
 
     grace_s: float = Field(5.0, ge=0)
 
+    # health: how often the stores are probed; how long a failed LLM call keeps handoff.v1.llm NOT_SERVING
+    health_interval_s: float = Field(5.0, gt=0)
+    llm_health_window_s: float = Field(60.0, gt=0)
+
     # Prometheus /metrics over HTTP on host: -1 off, 0 any free port
     metrics_port: int = Field(-1, ge=-1, le=65535)
 

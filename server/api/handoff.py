@@ -17,7 +17,8 @@ from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.api import convert
 from server.brief.model import Brief, QueueInfo
-from server.brief.prose import generate_brief, prepare_prose, stream_prose
+from server.brief.compose import compose_brief
+from server.brief.prose import generate_brief, prepare_prose, prose_at_transfer, prose_chunks
 from server.brief.settings import BriefSettings
 from server.checks import Finding, Policy, check_reply
 from server.context.limits import Limits
@@ -36,6 +37,7 @@ ISSUE_WAIT_S = 0.05  # at transfer with no label yet: one embedding on an idle s
 
 class HandoffServicer(pb_grpc.HandoffServiceServicer):
     def __init__(self, runtime: Runtime, limits: Limits, brief_settings: BriefSettings, policy: Policy) -> None:
+        self.runtime = runtime
         self.live = runtime.live
         self.engine = runtime.engine
         self.limits = limits
@@ -65,6 +67,8 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
             package, self.brief_settings, queue=_queue(request), use_llm=request.use_llm,
             budget_ms=_budget(request, context),
         )
+        if request.use_llm:
+            self._llm_outcome(brief.fallback_reason)
         stage = package.stage
         if request.mark_transferring and stage in (Stage.BOT_HANDLING, Stage.ESCALATION_PENDING):
             stage = (await self.live.set_stage(request.conversation_id, Stage.TRANSFERRING)).stage
@@ -74,8 +78,15 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
         self, request: pb.HandoffRequest, context: aio.ServicerContext
     ) -> AsyncIterator[pb.ProseChunk]:
         package = await self._settled(request.conversation_id)
-        async for chunk in stream_prose(package, self.brief_settings):
+        brief = compose_brief(package, self.brief_settings)
+        prose = await prose_at_transfer(package, self.brief_settings, brief, _budget(request, context))
+        self._llm_outcome(prose.fallback_reason)
+        for chunk in prose_chunks(prose):
             yield pb.ProseChunk(field=chunk.field, text=chunk.text, done=chunk.done)
+
+    def _llm_outcome(self, fallback_reason: str) -> None:
+        if self.runtime.monitor is not None:
+            self.runtime.monitor.llm_outcome(fallback_reason)
 
     async def CheckReply(self, request: pb.CheckReplyRequest, context: aio.ServicerContext) -> pb.CheckReplyResponse:
         if not request.draft.strip():

@@ -20,6 +20,7 @@ from server.errors import HandoffError
 logger = logging.getLogger(__name__)
 
 Observer = Callable[[str, str, float], None]  # (method, status code name, seconds)
+ErrorHook = Callable[[BaseException], None]  # sees every error a call ends with (dependency health)
 
 
 async def _abort(context: aio.ServicerContext, method: str, error: BaseException) -> None:
@@ -35,8 +36,9 @@ def _is_abort(error: BaseException) -> bool:
 
 
 class ErrorInterceptor(aio.ServerInterceptor):
-    def __init__(self, observe: Observer | None = None) -> None:
+    def __init__(self, observe: Observer | None = None, on_error: ErrorHook | None = None) -> None:
         self._observe = observe
+        self._on_error = on_error
 
     async def intercept_service(
         self,
@@ -67,6 +69,11 @@ class ErrorInterceptor(aio.ServerInterceptor):
         if self._observe is not None:
             self._observe(method, code, time.perf_counter() - started)
 
+    def _failed(self, method: str, error: BaseException, started: float) -> None:
+        self._record(method, _code_name(error), started)
+        if self._on_error is not None:
+            self._on_error(error)
+
     def _unary(self, method: str, behaviour: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def wrapper(request: Any, context: aio.ServicerContext) -> Any:
             started = time.perf_counter()
@@ -76,7 +83,7 @@ class ErrorInterceptor(aio.ServerInterceptor):
                 if _is_abort(error):
                     self._record(method, str(context.code() or "ABORTED"), started)
                     raise
-                self._record(method, _code_name(error), started)
+                self._failed(method, error, started)
                 await _abort(context, method, error)
             self._record(method, "OK", started)
             return response
@@ -92,7 +99,7 @@ class ErrorInterceptor(aio.ServerInterceptor):
             except Exception as error:
                 if _is_abort(error):
                     raise
-                self._record(method, _code_name(error), started)
+                self._failed(method, error, started)
                 await _abort(context, method, error)
             self._record(method, "OK", started)
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
@@ -28,7 +31,7 @@ from server.errors import (
     FailedPreconditionError,
     NotFoundError,
     ResourceExhaustedError,
-    UnavailableError,
+    StoreUnavailableError,
 )
 
 APPEND = """
@@ -54,8 +57,35 @@ logger = logging.getLogger(__name__)
 
 # The record's fields that change after creation live beside its JSON.
 MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
+# Redis down, restarting, still loading its data, or the pool out of connections
+REDIS_DOWN = (aioredis.ConnectionError, aioredis.TimeoutError, OSError)
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+C = TypeVar("C", bound=type)
 
 
+def _unavailable_when_down(method: F) -> F:
+    @functools.wraps(method)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(*args, **kwargs)
+        except REDIS_DOWN as e:
+            raise StoreUnavailableError(
+                f"the context store (Redis) is unreachable ({type(e).__name__}); retry later "
+                "(appends with the same request_id)"
+            ) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def translate_redis_errors(cls: C) -> C:
+    """The one place a Redis outage becomes UNAVAILABLE: every public coroutine of the store."""
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.iscoroutinefunction(member):
+            setattr(cls, name, _unavailable_when_down(member))
+    return cls
+
+
+@translate_redis_errors
 class RedisStore:
     def __init__(self, url: str, prefix: str = "handoff", max_connections: int = 64) -> None:
         # A bounded pool that waits for a free connection: under load, unbounded pools open
@@ -137,10 +167,7 @@ class RedisStore:
         keys = [self._key(conversation_id, part) for part in ("meta", "turns", "req")]
         payload = turn.model_dump_json(exclude={"request_id"})
         body = json.loads(payload) | {"request_id": turn.request_id}
-        try:
-            status, *rest = await self._append(keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns])
-        except aioredis.ConnectionError as e:
-            raise UnavailableError("the context store (Redis) is unreachable; retry with the same request_id") from e
+        status, *rest = await self._append(keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns])
         if status == "notfound":
             raise NotFoundError(f"no conversation {conversation_id!r}; create it with CreateConversation first")
         if status == "completed":
@@ -273,6 +300,9 @@ class RedisStore:
                     pipe.zrem(self._index(f"customer:{record.customer_id}"), cid)
                 await pipe.execute()
         return len(ids)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
 
     async def close(self) -> None:
         if self._listener is not None:

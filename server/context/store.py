@@ -56,4 +56,7 @@ class ContextStore(Protocol):
     async def purge_completed(self, completed_before: float) -> int:
         """Delete conversations completed before the cut-off, with all they hold."""
 
+    async def ping(self) -> None:
+        """Raise when the store cannot be reached (the health probe)."""
+
     async def close(self) -> None: ...
