@@ -65,7 +65,7 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
             raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")
         brief = await generate_brief(
             package, self.brief_settings, queue=_queue(request), use_llm=request.use_llm,
-            budget_ms=_budget(request, context),
+            budget_ms=_budget(request, context, self.brief_settings.budget_ms),
         )
         if request.use_llm:
             self._llm_outcome(brief.fallback_reason)
@@ -79,7 +79,7 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
     ) -> AsyncIterator[pb.ProseChunk]:
         package = await self._settled(request.conversation_id)
         brief = compose_brief(package, self.brief_settings)
-        prose = await prose_at_transfer(package, self.brief_settings, brief, _budget(request, context))
+        prose = await prose_at_transfer(package, self.brief_settings, brief, _budget(request, context, self.brief_settings.budget_ms))
         self._llm_outcome(prose.fallback_reason)
         for chunk in prose_chunks(prose):
             yield pb.ProseChunk(field=chunk.field, text=chunk.text, done=chunk.done)
@@ -109,15 +109,14 @@ def _queue(request: pb.HandoffRequest) -> QueueInfo | None:
                      agents_available=q.agents_available)
 
 
-def _budget(request: pb.HandoffRequest, context: aio.ServicerContext) -> int | None:
-    """The LLM budget: the request's, never beyond the caller's own deadline."""
+def _budget(request: pb.HandoffRequest, context: aio.ServicerContext, default_ms: int) -> int:
+    """The LLM budget: the request's (else HANDOFF_LLM_BUDGET_MS), never beyond the caller's own deadline."""
     if not 0 <= request.llm_budget_ms <= MAX_BUDGET_MS:
         raise InvalidArgumentError(f"llm_budget_ms must be between 0 and {MAX_BUDGET_MS}")
-    budget = request.llm_budget_ms or None
+    budget = request.llm_budget_ms or default_ms
     remaining = context.time_remaining()
     if remaining is not None:
-        cap = max(0, int(remaining * 1000) - 50)  # leave time to answer
-        budget = min(budget, cap) if budget is not None else cap
+        budget = min(budget, max(0, int(remaining * 1000) - 50))  # leave time to answer
     return budget
 
 
