@@ -12,7 +12,6 @@ A field added to the API is fuzzed without anyone remembering to.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +40,13 @@ _ODD = st.one_of(
             max_size=20),  # beyond the basic plane
     st.sampled_from(["\u202eevil", "e\u0301" * 50, "\ufeff", "%s%n{0}", "' OR 1=1 --", "../../etc/passwd", " "]),
 )
-_ORDINARY = st.one_of(st.text(max_size=40), st.text(alphabet="abc-_.:@ \x00\n", max_size=12), st.just(""))
+_PLAUSIBLE = st.sampled_from([  # words some fields expect, so calls reach the logic behind the checks
+    "used", "seen", "dismissed", "application/json", "text/plain", "crm", "resolved", "{\"order\": \"88412\"}",
+    "My order 88412 has not arrived and I want a refund of $40", "I will send you a reset link today.",
+    "Could you give me your order number?", "I want to talk to a human now!", "issue", "deployment",
+])
+_ORDINARY = st.one_of(st.text(max_size=40), st.text(alphabet="abc-_.:@ \x00\n", max_size=12), st.just(""),
+                      _PLAUSIBLE, _PLAUSIBLE)
 # mostly ordinary (to get past validation into the logic), sometimes odd, now and then huge
 TEXT = st.integers(0, 19).flatmap(lambda i: _HUGE if i == 0 else _ODD if i < 5 else _ORDINARY)
 INT32 = st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([0, -1, 1, 2**31 - 1, -(2**31)]))
@@ -54,19 +59,28 @@ SCALARS: dict[int, st.SearchStrategy[Any]] = {
     FieldDescriptor.TYPE_INT32: INT32,
     FieldDescriptor.TYPE_DOUBLE: DOUBLE,
     FieldDescriptor.TYPE_BOOL: st.booleans(),
-    FieldDescriptor.TYPE_ENUM: st.one_of(st.integers(-3, 12), INT32),  # known and unknown values
 }
+
+
+def _enum(field: FieldDescriptor) -> st.SearchStrategy[int]:
+    known = st.sampled_from([v.number for v in field.enum_type.values if v.number] or [0])  # 0 is UNSPECIFIED
+    return st.one_of(known, known, st.integers(-3, 12), INT32)  # mostly known values, some unknown
 CONVERSATION_ID = st.one_of(st.just(KNOWN), st.just(KNOWN), TEXT)
+# always set, mostly well-formed, so calls get past the id checks into the logic
+ID = st.one_of(st.from_regex(r"[a-z0-9][a-z0-9._:-]{0,20}", fullmatch=True), TEXT)
+ID_FIELDS = {"conversation_id": CONVERSATION_ID, "open_conversation_id": CONVERSATION_ID, "request_id": ID,
+             "suggestion_id": ID}
 
 
 def messages(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[Message]:
     cls = getattr(pb, descriptor.name, None) or message_factory.GetMessageClass(descriptor)
-    fields = {}
+    fields, always = {}, {}
     for field in descriptor.fields:
         strategy = _field(field, depth)
         if strategy is not None:
-            fields[field.name] = strategy
-    return st.fixed_dictionaries({}, optional=fields).map(lambda values: _build(cls, values))
+            required = field.name in ID_FIELDS or (field.type == FieldDescriptor.TYPE_ENUM and not field.is_repeated)
+            (always if required else fields)[field.name] = strategy
+    return st.fixed_dictionaries(always, optional=fields).map(lambda values: _build(cls, values))
 
 
 def _field(field: FieldDescriptor, depth: int) -> st.SearchStrategy[Any] | None:
@@ -77,8 +91,10 @@ def _field(field: FieldDescriptor, depth: int) -> st.SearchStrategy[Any] | None:
         if depth >= 2 or field.message_type.full_name.startswith("google.protobuf"):
             return None
         inner: st.SearchStrategy[Any] = messages(field.message_type, depth + 1)
-    elif field.name in ("conversation_id", "open_conversation_id"):
-        inner = CONVERSATION_ID
+    elif field.name in ID_FIELDS:
+        inner = ID_FIELDS[field.name]
+    elif field.type == FieldDescriptor.TYPE_ENUM:
+        inner = _enum(field)
     else:
         inner = SCALARS.get(field.type)  # type: ignore[assignment]
         if inner is None:
@@ -157,10 +173,13 @@ class Rpc:
         return bool(self.method.server_streaming)
 
 
-def rpcs() -> Iterator[Rpc]:
-    for service in pb.DESCRIPTOR.services_by_name.values():
-        for method in service.methods:
-            yield Rpc(service.name, method.name, method)
+ENDS_CONVERSATIONS = ("ReportEvent", "CompleteConversation")  # fuzzed last: they may complete the known one
+
+
+def rpcs() -> list[Rpc]:
+    found = [Rpc(service.name, method.name, method)
+             for service in pb.DESCRIPTOR.services_by_name.values() for method in service.methods]
+    return sorted(found, key=lambda rpc: rpc.name in ENDS_CONVERSATIONS)
 
 
 def requests_for(rpc: Rpc) -> st.SearchStrategy[Any]:
