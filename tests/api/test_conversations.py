@@ -293,3 +293,13 @@ async def test_a_package_read_while_the_analysis_catches_up_shows_each_turn_once
         reads = await asyncio.gather(*(append(j) for j in range(i, i + 4)), *(read() for _ in range(6)))
         for ids in reads[4:]:
             assert ids == sorted(set(ids)), ids
+
+
+async def test_a_wait_beyond_the_callers_deadline_answers_with_the_package_in_time(running: Running) -> None:
+    """Found by bench/fuzz_rpc.py: wait_ms longer than the call's deadline ran into DEADLINE_EXCEEDED."""
+    cid = await running.create()
+    await running.say(cid, "r1", "hello")
+    package = await running.conversations.GetContextPackage(
+        pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=1000, wait_ms=60_000), timeout=1.0
+    )
+    assert package.conversation_id == cid and [t.turn_id for t in package.transcript] == [1]
