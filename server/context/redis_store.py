@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from server.context.model import ContextPackage, ExternalContext, Stage, Turn
 from server.context.records import ConversationRecord, EventRecord, FeedbackRecord, NewTurn
@@ -58,6 +60,7 @@ logger = logging.getLogger(__name__)
 # The record's fields that change after creation live beside its JSON.
 MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
 # Redis down, restarting, still loading its data, or the pool out of connections
+RECONNECT_RETRIES = 2
 REDIS_DOWN = (aioredis.ConnectionError, aioredis.TimeoutError, OSError)
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 C = TypeVar("C", bound=type)
@@ -90,8 +93,12 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "handoff", max_connections: int = 64) -> None:
         # A bounded pool that waits for a free connection: under load, unbounded pools open
         # connections until the process or Redis runs out of file descriptors.
+        # A pooled connection that died while Redis restarted fails once and reconnects: retry
+        # that, briefly (an append is one idempotent script, keyed by its request id).
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, decode_responses=True, max_connections=max_connections, timeout=5
+            url, decode_responses=True, max_connections=max_connections, timeout=5,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_RETRIES),
+            retry_on_error=[aioredis.ConnectionError, aioredis.TimeoutError],
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         self._append = self._redis.register_script(APPEND)
@@ -302,7 +309,7 @@ class RedisStore:
         return len(ids)
 
     async def ping(self) -> None:
-        await self._redis.ping()
+        await self._redis.exists(self._index("created"))  # unlike PING, refused while Redis still loads its data
 
     async def close(self) -> None:
         if self._listener is not None:

@@ -12,6 +12,7 @@ recognised as duplicates.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def _shutdown(process: Process) -> None:
     process.proc.wait(10)
 
 
+async def _concurrently(server: Running) -> None:
+    request = pb.GetConversationRequest(conversation_id=CID)
+    replies = await asyncio.gather(*(server.conversations.GetConversation(request, timeout=10) for _ in range(12)))
+    assert {r.conversation_id for r in replies} == {CID}
+
+
 async def _fails_unavailable(call: object) -> str:
     with pytest.raises(aio.AioRpcError) as caught:
         await call  # type: ignore[misc]
@@ -66,6 +73,7 @@ async def test_redis_restart_loses_no_acknowledged_turn_and_the_outage_is_unavai
     for i in range(10):
         acked[f"req-{i}"] = (await server.conversations.AppendTurn(_turn(i), timeout=10)).turn.turn_id
     assert await health_of(server.channel) == SERVING
+    await _concurrently(server)  # several pooled connections, all about to go stale
 
     _shutdown(redis_server)
 
@@ -86,6 +94,7 @@ async def test_redis_restart_loses_no_acknowledged_turn_and_the_outage_is_unavai
     redis_server.start()  # the same folder: the append-only file brings the data back
 
     await eventually(server.channel, "", SERVING, timeout_s=15)
+    await _concurrently(server)  # connections from before the restart reconnect instead of failing
     for i in range(5):  # what the clients resend: the first five again, then what failed
         ack = await server.conversations.AppendTurn(_turn(i), timeout=10)
         assert ack.duplicate and ack.turn.turn_id == acked[f"req-{i}"]
