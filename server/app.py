@@ -34,6 +34,7 @@ from server.context.limits import Limits
 from server.context.live import LiveContext
 from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
+from server.health import Dependency, Health
 from server.knowledge.store import KnowledgeBase
 from server.observability import observe_rpc
 from server.privacy.logs import install_log_redaction
@@ -56,6 +57,8 @@ class Runtime:
     engine: Engine
     health: health_async.HealthServicer
     knowledge: KnowledgeBase | None = None
+    embedder: Embedder | None = None
+    monitor: Health | None = None  # dependency health, set by build_server
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     owned: list[Any] = field(default_factory=list)  # things this runtime opened and must close
 
@@ -89,7 +92,8 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
     live.on_forget.append(engine.forget)
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
-        knowledge=_open_knowledge(settings, embedder), owned=[e for e in owned if hasattr(e, "close")],
+        knowledge=_open_knowledge(settings, embedder), embedder=embedder,
+        owned=[e for e in owned if hasattr(e, "close")],
     )
 
 
@@ -113,7 +117,8 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         max_turns_per_conversation=settings.max_turns_per_conversation,
         max_id_chars=settings.max_id_chars,
     )
-    server = aio.server(interceptors=[ErrorInterceptor(observe_rpc), tenant_interceptor(settings)],
+    monitor = runtime.monitor = _monitor(runtime)
+    server = aio.server(interceptors=[ErrorInterceptor(observe_rpc, monitor.seen), tenant_interceptor(settings)],
                         options=server_options(settings))
     pb_grpc.add_ConversationServiceServicer_to_server(
         ConversationServicer(runtime.live, limits, settings.stream_queue_size), server
@@ -134,9 +139,9 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"could not listen on {settings.host}:{settings.port}; is the port taken?")
-    for name in ("", *SERVICE_NAMES):
-        await runtime.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    await monitor.publish()  # every service SERVING until a probe or a call says otherwise
     runtime.tasks.append(asyncio.create_task(_housekeeping(runtime)))
+    runtime.tasks.append(asyncio.create_task(monitor.run()))
     return server, port, runtime
 
 
@@ -163,6 +168,24 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
         *([("grpc.max_connection_idle_ms", int(settings.max_connection_idle_s * 1000))]
           if settings.max_connection_idle_s > 0 else []),
     ]
+
+
+def _monitor(runtime: Runtime) -> Health:
+    """Probes the context store, and the vector store where one is configured (reopening it once it answers)."""
+    settings = runtime.settings
+    probes = {Dependency.STORE: runtime.store.ping}
+    if settings.embeddings:
+        probes[Dependency.KNOWLEDGE] = lambda: _probe_knowledge(runtime)
+    return Health(runtime.health, probes, interval_s=settings.health_interval_s,
+                  llm_window_s=settings.llm_health_window_s)
+
+
+async def _probe_knowledge(runtime: Runtime) -> None:
+    if runtime.knowledge is None:  # Chroma was unreachable at start-up: try again
+        from server.knowledge.cli import open_knowledge
+
+        runtime.knowledge = await asyncio.to_thread(open_knowledge, runtime.settings, runtime.embedder)
+    await asyncio.to_thread(runtime.knowledge.ping)
 
 
 def _add_optional_services(server: aio.Server, runtime: Runtime, limits: Limits) -> None:

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     keepalive_s: float = Field(300, gt=0)  # ping an idle connection this often; a dead peer is dropped
     max_connection_idle_s: float = Field(3600, ge=0)  # close a connection with no calls this long; 0: never
 
+    # health: how often the stores are probed; how long a failed LLM call keeps handoff.v1.llm NOT_SERVING
+    health_interval_s: float = Field(5.0, gt=0)
+    llm_health_window_s: float = Field(60.0, gt=0)
+
     # Prometheus /metrics over HTTP on host: -1 off, 0 any free port
     metrics_port: int = Field(-1, ge=-1, le=65535)
 

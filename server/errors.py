@@ -48,3 +48,11 @@ class PermissionDeniedError(HandoffError):
 
 class UnauthenticatedError(HandoffError):
     status = grpc.StatusCode.UNAUTHENTICATED
+
+
+class StoreUnavailableError(UnavailableError):
+    """The context store (Redis, or the SQLite file) cannot be reached; health marks it down."""
+
+
+class KnowledgeUnavailableError(UnavailableError):
+    """The vector store (Chroma) cannot be reached; health marks the knowledge service down."""

@@ -182,7 +182,11 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         if request.wait_ms < 0 or request.wait_ms > 60_000:
             raise InvalidArgumentError("wait_ms must be between 0 and 60000")
         await check_owned(self.live, request.conversation_id)
-        package = await self.live.package(request.conversation_id, request.min_turn_id, request.wait_ms / 1000)
+        wait_s = request.wait_ms / 1000
+        remaining = context.time_remaining()
+        if remaining is not None:  # wait no longer than the caller does: answer with what there is, in time
+            wait_s = min(wait_s, max(0.0, remaining * 0.9 - 0.05))
+        package = await self.live.package(request.conversation_id, request.min_turn_id, wait_s)
         return convert.package_to_pb(package, request.omit_transcript)
 
     async def IngestContext(

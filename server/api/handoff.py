@@ -18,7 +18,8 @@ from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.api import convert
 from server.api.tenancy import check_owned
 from server.brief.model import Brief, QueueInfo
-from server.brief.prose import forget_prepared, generate_brief, prepare_prose, stream_prose
+from server.brief.compose import compose_brief
+from server.brief.prose import forget_prepared, generate_brief, prepare_prose, prose_at_transfer, prose_chunks
 from server.brief.settings import BriefSettings
 from server.checks import Finding, Policy, check_reply
 from server.context.limits import Limits
@@ -37,6 +38,7 @@ ISSUE_WAIT_S = 0.05  # at transfer with no label yet: one embedding on an idle s
 
 class HandoffServicer(pb_grpc.HandoffServiceServicer):
     def __init__(self, runtime: Runtime, limits: Limits, brief_settings: BriefSettings, policy: Policy) -> None:
+        self.runtime = runtime
         self.live = runtime.live
         self.engine = runtime.engine
         self.limits = limits
@@ -65,8 +67,10 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
             raise FailedPreconditionError(f"conversation {request.conversation_id!r} is completed")
         brief = await generate_brief(
             package, self.brief_settings, queue=_queue(request), use_llm=request.use_llm,
-            budget_ms=_budget(request, context),
+            budget_ms=_budget(request, context, self.brief_settings.budget_ms),
         )
+        if request.use_llm:
+            self._llm_outcome(brief.fallback_reason)
         stage = package.stage
         if request.mark_transferring and stage in (Stage.BOT_HANDLING, Stage.ESCALATION_PENDING):
             stage = (await self.live.set_stage(request.conversation_id, Stage.TRANSFERRING)).stage
@@ -76,8 +80,16 @@ class HandoffServicer(pb_grpc.HandoffServiceServicer):
         self, request: pb.HandoffRequest, context: aio.ServicerContext
     ) -> AsyncIterator[pb.ProseChunk]:
         package = await self._settled(request.conversation_id)
-        async for chunk in stream_prose(package, self.brief_settings):
+        brief = compose_brief(package, self.brief_settings)
+        budget_ms = _budget(request, context, self.brief_settings.budget_ms)
+        prose = await prose_at_transfer(package, self.brief_settings, brief, budget_ms)
+        self._llm_outcome(prose.fallback_reason)
+        for chunk in prose_chunks(prose):
             yield pb.ProseChunk(field=chunk.field, text=chunk.text, done=chunk.done)
+
+    def _llm_outcome(self, fallback_reason: str) -> None:
+        if self.runtime.monitor is not None:
+            self.runtime.monitor.llm_outcome(fallback_reason)
 
     async def CheckReply(self, request: pb.CheckReplyRequest, context: aio.ServicerContext) -> pb.CheckReplyResponse:
         if not request.draft.strip():
@@ -100,15 +112,14 @@ def _queue(request: pb.HandoffRequest) -> QueueInfo | None:
                      agents_available=q.agents_available)
 
 
-def _budget(request: pb.HandoffRequest, context: aio.ServicerContext) -> int | None:
-    """The LLM budget: the request's, never beyond the caller's own deadline."""
+def _budget(request: pb.HandoffRequest, context: aio.ServicerContext, default_ms: int) -> int:
+    """The LLM budget: the request's (else HANDOFF_LLM_BUDGET_MS), never beyond the caller's own deadline."""
     if not 0 <= request.llm_budget_ms <= MAX_BUDGET_MS:
         raise InvalidArgumentError(f"llm_budget_ms must be between 0 and {MAX_BUDGET_MS}")
-    budget = request.llm_budget_ms or None
+    budget = request.llm_budget_ms or default_ms
     remaining = context.time_remaining()
     if remaining is not None:
-        cap = max(0, int(remaining * 1000) - 50)  # leave time to answer
-        budget = min(budget, cap) if budget is not None else cap
+        budget = min(budget, max(0, int(remaining * 1000) - 50))  # leave time to answer
     return budget
 
 

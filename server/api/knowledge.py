@@ -19,7 +19,13 @@ from server.checks import Policy, check_reply
 from server.context.limits import Limits
 from server.context.model import ContextPackage
 from server.context.records import FeedbackRecord
-from server.errors import FailedPreconditionError, InvalidArgumentError, UnavailableError
+from server.errors import (
+    FailedPreconditionError,
+    InvalidArgumentError,
+    KnowledgeUnavailableError,
+    UnavailableError,
+)
+from server.health import Dependency
 from server.knowledge.store import KnowledgeBase, Passage
 from server.knowledge.suggest import Suggestion, suggest_for
 
@@ -35,11 +41,15 @@ FEEDBACK_ACTIONS = ("seen", "used", "dismissed")
 
 class KnowledgeServicer(pb_grpc.KnowledgeServiceServicer):
     def __init__(self, runtime: Runtime, limits: Limits, policy: Policy) -> None:
+        self.runtime = runtime
         self.live = runtime.live
-        self.kb = runtime.knowledge
         self.limits = limits
         self.policy = policy
         self.stream_queue_size = runtime.settings.stream_queue_size
+
+    @property
+    def kb(self) -> KnowledgeBase | None:
+        return self.runtime.knowledge  # opened later when Chroma was down at start-up
 
     def _knowledge(self) -> KnowledgeBase:
         if self.kb is None:
@@ -181,17 +191,30 @@ class _AssistSession:
             self.servicer.live.unsubscribe(self.conversation_id, queue)
 
     async def _suggest(self, package: ContextPackage) -> None:
-        kb = self.servicer.kb
-        if kb is None:
-            from server.knowledge.suggest import commitment_suggestions, fact_suggestions, sentiment_alert
-
-            found = [*sentiment_alert(package), *commitment_suggestions(package), *fact_suggestions(package)]
-        else:
-            found = await asyncio.to_thread(suggest_for, package, kb, 3)
+        found = await self._suggestions(package)
         fresh = [s for s in found if s.id not in self.sent]
         self.sent.update(s.id for s in fresh)
         if fresh:
             await self.out.put(pb.AssistResponse(suggestions=[suggestion_to_pb(s) for s in fresh]))
+
+
+    async def _suggestions(self, package: ContextPackage) -> list[Suggestion]:
+        """With the knowledge base, or (without it, or while Chroma is down) the other kinds."""
+        kb, monitor = self.servicer.kb, self.servicer.runtime.monitor
+        if kb is not None:
+            try:
+                found = await asyncio.to_thread(suggest_for, package, kb, 3)
+            except KnowledgeUnavailableError:
+                logger.warning("assist: knowledge base unreachable; suggesting without it")
+                if monitor is not None:
+                    monitor.mark(Dependency.KNOWLEDGE, False)
+            else:
+                if monitor is not None:
+                    monitor.mark(Dependency.KNOWLEDGE, True)
+                return found
+        from server.knowledge.suggest import commitment_suggestions, fact_suggestions, sentiment_alert
+
+        return [*sentiment_alert(package), *commitment_suggestions(package), *fact_suggestions(package)]
 
 
 def passage_to_pb(p: Passage) -> pb.Passage:

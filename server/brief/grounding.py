@@ -58,11 +58,18 @@ MAX_NOVEL_SHARE = 0.4
 
 def novel_share(sentence: str, support_words: frozenset[str]) -> float:
     """Share of a sentence's content words that neither the conversation nor generic prose has."""
-    content = [w for w in re.findall(r"[a-z]{4,}", sentence.lower()) if w not in _GENERIC]
+    lowered = sentence.lower()
+    content = [w for w in re.findall(r"[a-z]{4,}", lowered) if w not in _GENERIC]
+    content += _foreign_words(lowered)  # prose in another script is not grounded by an English transcript
     if not content:
         return 0.0
     novel = [w for w in content if w not in support_words and w.rstrip("sed") not in support_words and w[:5] not in support_words]
     return len(novel) / len(content)
+
+
+def _foreign_words(text: str) -> list[str]:
+    """Runs of letters with a non-ASCII letter in them (another script, or accented words)."""
+    return [w for w in re.findall(r"[^\W\d_]+", text) if not w.isascii()]
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,8 @@ class Grounder:
         support = normalise(" ".join(all_text))
         found = set(re.findall(r"[a-z]+", support))
         stems = {w.rstrip("sed") for w in found} | {w[:5] for w in found if len(w) >= 5}
-        return cls(support, normalise(" ".join(bot_text)), frozenset(found | stems))
+        foreign = set(_foreign_words(support))  # a transcript in that script grounds prose in it
+        return cls(support, normalise(" ".join(bot_text)), frozenset(found | stems | foreign))
 
     def ground(self, text: str, grounding: Grounding) -> str:
         """The text without its unsupported sentences; ``grounding`` counts what went."""

@@ -37,6 +37,7 @@ def _litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
+    litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner on stdout per failed call
     if not any(entry.get("provider") == LOCAL_PROVIDER for entry in litellm.custom_provider_map or []):
         from server.brief.local_gguf import LocalGGUF  # registration is cheap; the model loads on first use
 

@@ -192,7 +192,15 @@ async def stream_prose(package: ContextPackage, settings: BriefSettings, **llm_o
     """
     brief = compose_brief(package, settings)
     prose = await prose_at_transfer(package, settings, brief, **llm_options)
-    for field in ("summary", "opening_line", "announcement"):
-        for sentence in split_sentences(getattr(prose, field)):
-            yield ProseChunk(field, sentence)
-    yield ProseChunk("", "", done=True)
+    for chunk in prose_chunks(prose):
+        yield chunk
+
+
+def prose_chunks(prose: Prose) -> list[ProseChunk]:
+    """Each field's sentences in order, then the done chunk."""
+    chunks = [
+        ProseChunk(field, sentence)
+        for field in ("summary", "opening_line", "announcement")
+        for sentence in split_sentences(getattr(prose, field))
+    ]
+    return [*chunks, ProseChunk("", "", done=True)]

@@ -111,9 +111,12 @@ class LiveContext:
                     pass
         package = live.package
         if live.stored_through > package.analyzed_through_turn:
-            # acknowledged but not analysed yet: the transcript still shows it
+            # acknowledged but not analysed yet: the transcript still shows it (once: the
+            # analysis may have taken some of these turns in while the store was read)
             pending = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
-            package = package.model_copy(update={"transcript": [*package.transcript, *pending]})
+            shown = package.transcript[-1].id if package.transcript else 0
+            unseen = [t for t in pending if t.id > shown]
+            package = package.model_copy(update={"transcript": [*package.transcript, *unseen]})
         return package
 
     async def settled(self, conversation_id: str, timeout_s: float = 10.0) -> ContextPackage:

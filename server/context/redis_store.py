@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from server.context.model import ContextPackage, ExternalContext, Stage, Turn
 from server.context.records import ConversationRecord, DeletedCounts, EventRecord, FeedbackRecord, NewTurn
@@ -28,7 +33,7 @@ from server.errors import (
     FailedPreconditionError,
     NotFoundError,
     ResourceExhaustedError,
-    UnavailableError,
+    StoreUnavailableError,
 )
 
 APPEND = """
@@ -56,14 +61,46 @@ logger = logging.getLogger(__name__)
 PARTS = ("meta", "turns", "req", "package", "context", "context:ids", "events", "events:ids", "feedback")
 # The record's fields that change after creation live beside its JSON.
 MUTABLE = ("stage", "turn_count", "updated_at", "completed_at", "outcome")
+# Redis down, restarting, still loading its data, or the pool out of connections
+RECONNECT_RETRIES = 2
+REDIS_DOWN = (aioredis.ConnectionError, aioredis.TimeoutError, OSError)
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+C = TypeVar("C", bound=type)
 
 
+def _unavailable_when_down(method: F) -> F:
+    @functools.wraps(method)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(*args, **kwargs)
+        except REDIS_DOWN as e:
+            raise StoreUnavailableError(
+                f"the context store (Redis) is unreachable ({type(e).__name__}); retry later "
+                "(appends with the same request_id)"
+            ) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def translate_redis_errors(cls: C) -> C:
+    """The one place a Redis outage becomes UNAVAILABLE: every public coroutine of the store."""
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.iscoroutinefunction(member):
+            setattr(cls, name, _unavailable_when_down(member))
+    return cls
+
+
+@translate_redis_errors
 class RedisStore:
     def __init__(self, url: str, prefix: str = "handoff", max_connections: int = 64) -> None:
         # A bounded pool that waits for a free connection: under load, unbounded pools open
         # connections until the process or Redis runs out of file descriptors.
+        # A pooled connection that died while Redis restarted fails once and reconnects: retry
+        # that, briefly (an append is one idempotent script, keyed by its request id).
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, decode_responses=True, max_connections=max_connections, timeout=5
+            url, decode_responses=True, max_connections=max_connections, timeout=5,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_RETRIES),
+            retry_on_error=[aioredis.ConnectionError, aioredis.TimeoutError],
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         self._append = self._redis.register_script(APPEND)
@@ -142,10 +179,7 @@ class RedisStore:
         keys = [self._key(conversation_id, part) for part in ("meta", "turns", "req")]
         payload = turn.model_dump_json(exclude={"request_id"})
         body = json.loads(payload) | {"request_id": turn.request_id}
-        try:
-            status, *rest = await self._append(keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns])
-        except aioredis.ConnectionError as e:
-            raise UnavailableError("the context store (Redis) is unreachable; retry with the same request_id") from e
+        status, *rest = await self._append(keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns])
         if status == "notfound":
             raise NotFoundError(f"no conversation {conversation_id!r}; create it with CreateConversation first")
         if status == "completed":
@@ -298,6 +332,9 @@ class RedisStore:
             conversations=1 if deleted else 0, turns=turns, packages=package, external_context=context,
             events=events, feedback=feedback, conversation_ids=[cid],
         )
+
+    async def ping(self) -> None:
+        await self._redis.exists(self._index("created"))  # unlike PING, refused while Redis still loads its data
 
     async def close(self) -> None:
         if self._listener is not None:

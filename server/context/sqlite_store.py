@@ -342,6 +342,9 @@ class SQLiteStore:
 
         return await self._run(delete)
 
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
     async def close(self) -> None:
         await self._run(lambda db: db.close())
         self._executor.shutdown(wait=True)

@@ -65,4 +65,7 @@ class ContextStore(Protocol):
         theirs): conversations, turns, packages, outside context, events, feedback, request ids.
         Records of another tenant or customer are left alone; deleting again returns zeros."""
 
+    async def ping(self) -> None:
+        """Raise when the store cannot be reached (the health probe)."""
+
     async def close(self) -> None: ...

@@ -16,8 +16,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import httpx
 import numpy as np
 
+from server.errors import KnowledgeUnavailableError
 from server.knowledge.chroma import DEFAULT_COLLECTION, open_client, open_collection
 from server.knowledge.corpus import TENANT_KEY, Corpus, Filters, chroma_where
 from server.knowledge.splitter import Chunk
@@ -29,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al., 2009)
 POST_FILTER_DEPTH = 10  # filtered dense search first looks this many times deeper, unfiltered
+
+
+_UNREACHABLE = "the knowledge base's Chroma server is unreachable; retry later (HANDOFF_CHROMA_URL)"
 
 
 class SearchMode(StrEnum):
@@ -157,16 +162,26 @@ class KnowledgeBase:
         allowed = [pid for pid, ok in zip(self.corpus.ids, mask, strict=True) if ok]
         return self._nearest(vector, depth, None, ids=allowed)
 
+    def ping(self) -> None:
+        """Raise KnowledgeUnavailableError when the vector store cannot be reached (the health probe)."""
+        try:
+            self.collection.count()
+        except httpx.TransportError as e:
+            raise KnowledgeUnavailableError(_UNREACHABLE) from e
+
     def _nearest(
         self, vector: np.ndarray, depth: int, filters: Filters | None, ids: list[str] | None = None
     ) -> list[tuple[str, float]]:
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=max(1, min(depth, len(ids) if ids is not None else len(self.corpus))),
-            where=chroma_where(filters),
-            ids=ids,
-            include=["distances"],
-        )
+        try:
+            result = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=max(1, min(depth, len(ids) if ids is not None else len(self.corpus))),
+                where=chroma_where(filters),
+                ids=ids,
+                include=["distances"],
+            )
+        except httpx.TransportError as e:  # the Chroma server is down or restarting
+            raise KnowledgeUnavailableError(_UNREACHABLE) from e
         distances = (result["distances"] or [[]])[0]
         return [(pid, 1.0 - float(d)) for pid, d in zip(result["ids"][0], distances, strict=True)]
 

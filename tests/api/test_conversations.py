@@ -275,3 +275,31 @@ async def test_impossible_queue_figures_are_refused(running: Running, wait: floa
             pb.HandoffRequest(conversation_id=cid, queue=pb.QueueInfo(estimated_wait_seconds=wait))
         )
     assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_package_read_while_the_analysis_catches_up_shows_each_turn_once(running: Running) -> None:
+    """A read that lists pending turns while the analysis appends them must not show a turn twice
+    (found by tests/faults/test_killed_mid_stream.py: a restarted server catching up)."""
+    cid = await running.create()
+
+    async def append(i: int) -> None:
+        await running.say(cid, f"r{i}", f"turn number {i}")
+
+    async def read() -> list[int]:
+        package = await running.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid))
+        return [t.turn_id for t in package.transcript]
+
+    for i in range(0, 40, 4):
+        reads = await asyncio.gather(*(append(j) for j in range(i, i + 4)), *(read() for _ in range(6)))
+        for ids in reads[4:]:
+            assert ids == sorted(set(ids)), ids
+
+
+async def test_a_wait_beyond_the_callers_deadline_answers_with_the_package_in_time(running: Running) -> None:
+    """Found by bench/fuzz_rpc.py: wait_ms longer than the call's deadline ran into DEADLINE_EXCEEDED."""
+    cid = await running.create()
+    await running.say(cid, "r1", "hello")
+    package = await running.conversations.GetContextPackage(
+        pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=1000, wait_ms=60_000), timeout=1.0
+    )
+    assert package.conversation_id == cid and [t.turn_id for t in package.transcript] == [1]

@@ -1,8 +1,11 @@
-"""Every RPC fed generated messages: any input gets a clear status, never UNKNOWN or INTERNAL.
+"""Every RPC fed generated messages and malformed bytes: a documented status, never UNKNOWN, INTERNAL or a hang.
 
-Requests are generated from the proto descriptors themselves, so a field added to
-the API is fuzzed without anyone remembering to. Conversation ids are biased
-towards one that exists, so calls get past the NOT_FOUND check into the logic.
+Requests are generated from the proto descriptors themselves (tests/api/fuzzing.py),
+so a field added to the API is fuzzed without anyone remembering to. Conversation ids
+are biased towards one that exists, so calls get past the NOT_FOUND check into the
+logic. Each call has a timeout; one that runs into it counts as a hang. The server is
+still healthy at the end. ``FUZZ_EXAMPLES`` sets the examples per RPC (default 60);
+bench/fuzz_rpc.py runs a longer campaign.
 """
 
 from __future__ import annotations
@@ -15,80 +18,17 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from tests.api.conftest import start_server, test_settings
+from tests.api.fuzzing import KNOWN, Rpc, call, requests_for, rpcs, wire_payloads
 
-ALLOWED = {
-    grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.RESOURCE_EXHAUSTED,
-    grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-}
-KNOWN = "fuzz-known"
-TEXT = st.one_of(st.text(max_size=40), st.text(alphabet="abc-_.:@ \x00\n", max_size=12), st.just(""),
-                 st.text(min_size=600, max_size=700))
-SCALARS = {
-    FieldDescriptor.TYPE_STRING: TEXT,
-    FieldDescriptor.TYPE_INT32: st.integers(-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_DOUBLE: st.floats(allow_nan=True, allow_infinity=True),
-    FieldDescriptor.TYPE_BOOL: st.booleans(),
-    FieldDescriptor.TYPE_ENUM: st.integers(-3, 12),
-}
-CONVERSATION_ID = st.one_of(st.just(KNOWN), TEXT)
-
-
-def messages(descriptor, depth: int = 0) -> st.SearchStrategy[Message]:  # type: ignore[no-untyped-def]
-    cls = getattr(pb, descriptor.name, None) or _message_class(descriptor)
-    fields = {}
-    for field in descriptor.fields:
-        strategy = _field(field, depth)
-        if strategy is not None:
-            fields[field.name] = strategy
-    return st.fixed_dictionaries({}, optional=fields).map(lambda values: _build(cls, values))
-
-
-def _message_class(descriptor):  # type: ignore[no-untyped-def]
-    from google.protobuf import message_factory
-
-    return message_factory.GetMessageClass(descriptor)
-
-
-def _field(field: FieldDescriptor, depth: int) -> st.SearchStrategy | None:
-    if field.message_type is not None and field.message_type.GetOptions().map_entry:
-        return st.dictionaries(TEXT, TEXT, max_size=3)
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
-        if depth >= 2 or field.message_type.full_name.startswith("google.protobuf"):
-            return None
-        inner = messages(field.message_type, depth + 1)
-    elif field.name == "conversation_id" or field.name == "open_conversation_id":
-        inner = CONVERSATION_ID
-    else:
-        inner = SCALARS.get(field.type)
-        if inner is None:
-            return None
-    if field.is_repeated:
-        return st.lists(inner, max_size=3)
-    return inner
-
-
-def _build(cls, values):  # type: ignore[no-untyped-def]
-    message = cls()
-    for name, value in values.items():
-        field = message.DESCRIPTOR.fields_by_name[name]
-        if isinstance(value, dict):
-            getattr(message, name).update(value)
-        elif field.is_repeated:
-            getattr(message, name).extend(value)
-        elif isinstance(value, Message):
-            getattr(message, name).CopyFrom(value)
-        else:
-            setattr(message, name, value)
-    return message
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+RPCS = list(rpcs())
+TRIED: dict[str, int] = {}
 
 
 class ServerThread:
@@ -122,41 +62,42 @@ def channel(tmp_path_factory) -> Iterator[grpc.Channel]:  # type: ignore[no-unty
     server.stop()
 
 
-def rpc_methods() -> Iterator[tuple[str, str, object]]:
-    for service in pb.DESCRIPTOR.services_by_name.values():
-        for method in service.methods:
-            yield service.name, method.name, method
+def _fuzz(strategy: st.SearchStrategy, check) -> None:  # type: ignore[no-untyped-def]
+    settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)(
+        given(strategy)(check)
+    )()
 
 
-RPCS = list(rpc_methods())
-TRIED: dict[str, int] = {}
-
-
-@pytest.mark.parametrize(("service", "name", "method"), RPCS, ids=[f"{s}.{n}" for s, n, _ in RPCS])
-def test_generated_requests_get_a_clear_status(channel: grpc.Channel, service: str, name: str, method) -> None:  # type: ignore[no-untyped-def]
-    stub = getattr(pb_grpc, f"{service}Stub")(channel)
-    call = getattr(stub, name)
-    streaming = method.client_streaming
-
-    @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
-    @given(st.lists(messages(method.input_type), min_size=1, max_size=3) if streaming else messages(method.input_type))
+@pytest.mark.parametrize("rpc", RPCS, ids=[f"{r.service}.{r.name}" for r in RPCS])
+def test_generated_requests_get_a_clear_status(channel: grpc.Channel, rpc: Rpc) -> None:
     def check(request) -> None:  # type: ignore[no-untyped-def]
-        TRIED[name] = TRIED.get(name, 0) + 1
-        try:
-            if streaming:
-                for _ in call(iter(request), timeout=10):
-                    pass
-            elif method.server_streaming:
-                for _ in call(request, timeout=10):
-                    pass
-            else:
-                call(request, timeout=10)
-        except grpc.RpcError as error:
-            assert error.code() in ALLOWED, f"{name}: {error.code()} {error.details()!r} for {request!r}"[:2000]
-            assert error.details(), f"{name}: {error.code()} without a message"
+        TRIED[rpc.name] = TRIED.get(rpc.name, 0) + 1
+        outcome = call(channel, rpc, request)
+        assert not outcome.failure, f"{rpc.name}: {outcome} for {request!r}"[:2000]
 
-    check()
-    assert TRIED[name] >= int(os.environ.get("FUZZ_EXAMPLES", "60"))
+    _fuzz(requests_for(rpc), check)
+    assert TRIED[rpc.name] >= EXAMPLES
+
+
+@pytest.mark.parametrize("rpc", RPCS, ids=[f"{r.service}.{r.name}" for r in RPCS])
+def test_malformed_bytes_are_invalid_argument_not_unknown(channel: grpc.Channel, rpc: Rpc) -> None:
+    """Invalid UTF-8 in a string field, a truncated message, random bytes: decoded in the
+    error interceptor, so gRPC's own UNKNOWN (unary) or INTERNAL (streams) never reaches a client."""
+    tried = [0]
+
+    def check(payload: bytes) -> None:
+        tried[0] += 1
+        outcome = call(channel, rpc, [payload] if rpc.client_streaming else payload, raw=True)
+        assert not outcome.failure, f"{rpc.name}: {outcome} for {payload!r}"[:2000]
+
+    _fuzz(wire_payloads(rpc.method.input_type), check)
+    assert tried[0] >= EXAMPLES
+
+
+def test_invalid_utf8_is_invalid_argument_with_a_message(channel: grpc.Channel) -> None:
+    rpc = next(r for r in RPCS if r.name == "GetConversation")
+    outcome = call(channel, rpc, b"\x0a\x02\xff\xfe", raw=True)  # conversation_id = b"\xff\xfe"
+    assert outcome.code == grpc.StatusCode.INVALID_ARGUMENT and "UTF-8" in outcome.details
 
 
 def test_the_server_is_still_healthy_after_the_fuzzing(channel: grpc.Channel) -> None:
@@ -164,3 +105,5 @@ def test_the_server_is_still_healthy_after_the_fuzzing(channel: grpc.Channel) ->
 
     reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    created = pb_grpc.ConversationServiceStub(channel).CreateConversation(pb.CreateConversationRequest(), timeout=5)
+    assert created.conversation_id

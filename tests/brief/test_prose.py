@@ -79,3 +79,10 @@ async def test_prose_streams_field_by_field_then_done(package: ContextPackage) -
     chunks = [c async for c in stream_prose(package, SETTINGS, mock_response=_reply("Customer says the desk order KX-48213 is late."))]
     assert {c.field for c in chunks[:-1]} == {"summary", "opening_line", "announcement"}
     assert chunks[-1].done
+
+
+async def test_prose_in_another_script_is_ungrounded(package: ContextPackage) -> None:
+    reply = _reply("客户的书桌订单还没有到达。", opening="您好，我看到您的订单被延误了。", announcement="请稍候。")
+    prose = await write_prose(package, SETTINGS, mock_response=reply)
+    assert prose.source == "deterministic" and prose.fallback_reason == "ungrounded"
+    assert "客户的书桌订单还没有到达。" in prose.grounding.dropped
