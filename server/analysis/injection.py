@@ -37,8 +37,10 @@ _ADDRESSING = [
                r"orders?|prompts?|guidelines?|policy|policies|above|everything|system message)\b", _F),
     re.compile(r"\b(?:system prompt|prompt template|your (?:instructions|rules|prompt|guidelines)|hidden instructions|"
                r"initial instructions|developer mode|debug mode|unrestricted mode|jailbreak|do anything now)\b", _F),
-    re.compile(r"\b(?:new|updated|real) (?:instructions?|rules?|task|policy|system message)\b", _F),
-    re.compile(r"\b(?:you are now|from now on,? you|pretend (?:to be|you are)|act as|you are no longer|roleplay as)\b", _F),
+    re.compile(r"\b(?:new|updated|real) (?:instructions?|rules?|task|policy|system message)\s*(?::|for you\b|from\b)"
+               r"|\bgive you a new (?:task|instruction|role)\b", _F),
+    re.compile(r"\b(?:you are now|from now on,? you|pretend (?:to be|you are)|act as (?:if you|an? (?:ai|assistant|bot|model|"
+               r"agent|developer|system))|you are no longer|roleplay as)\b", _F),
     re.compile(r"\b(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai|assistant|bot|model|llm|summari[sz]er|"
                r"escalation model|agent desktop|handoff)\b", _F),
     re.compile(r"\b(?:ai|assistant|llm|model|summari[sz]er) (?:reading this|must|should|will now)\b", _F),
