@@ -37,6 +37,7 @@ _CLAIM_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 _PROMISE = re.compile(
     r"\b(?:will|'ll|going to|promise[sd]?|promising|guarantee[sd]?|ensure|make sure|approve[sd]?|granted|entitled|owed|honou?r|"
+    r"on its way|being processed|"
     r"(?:has|have) been (?:sent|issued|applied|credited|refunded|added|waived|approved|arranged|processed))\b",
     re.I,
 )
@@ -159,10 +160,13 @@ class Grounder:
         return cls(support, normalise(" ".join(bot_text)), frozenset(found | stems), normalise(" ".join(commitments)), secret)
 
     def _speaks_for_bot(self, sentence: str) -> bool:
-        """A 'we will / we've / was promised' sentence with words the bot's side never used."""
-        if not _BOT_VOICE.search(sentence):
+        """'We will / we've / was promised' followed by words the bot's side never used."""
+        voice = _BOT_VOICE.search(sentence)
+        if voice is None:
             return False
-        return any(w not in self.bot_side and w not in _GENERIC for w in _words(sentence) if w not in _VOICE_WORDS)
+        before = sentence[: voice.start()].split()[-3:]  # what was granted: "ACCESS GRANTED", "your refund is on its way"
+        said = _words(" ".join(before)) + _words(sentence[voice.start() :])
+        return any(w not in self.bot_side and w not in _GENERIC for w in said if w not in _VOICE_WORDS)
 
     def _rejects(self, sentence: str) -> bool:
         return (
