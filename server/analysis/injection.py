@@ -52,7 +52,7 @@ _ADDRESSING = [
     re.compile(r"\b(?:escalation|decision|stage|priority|score|instructions?|commitments?_to_honou?r)\s*[=:]\s*\S", _F),
     re.compile(r"\"(?:summary|opening_line|announcement|commitments?|sections?|stage|escalation|role)\"\s*:", _F),
     re.compile(r"<\|[^|>]{1,24}\|>|<(?:start|end)_of_turn>|\[/?INST\]|<</?SYS>>|</?\s*conversation\s*>|<!--|```", _F),
-    re.compile(r"\b(?:agent|internal|system|admin|staff) note\b|\b(?:summary|announcement|opening line|brief|commitments?)"
+    re.compile(r"\b(?:agent|internal|system|admin|staff) note\s*[:(]|\b(?:summary|announcement|opening line|brief|commitments?)"
                r"\b(?: of [^.!?\n]{1,30})? (?:must|should|has to) (?:be|say|read|include|state)\b", _F),
     re.compile(r"<\s*/?\s*(?:script|iframe|img|style|b|i|a|div|span|p)\b[^>]*>", _F),
     re.compile(r"(?:^|\s)/(?:close|resolve|complete|escalate|system)\b", _F),
