@@ -120,14 +120,19 @@ def _supported(claim: Claim, support: str, digits: str) -> bool:
     return value in support
 
 
-def _breaks_promise(sentence: str, committed: str) -> bool:
+def amounts_in(text: str) -> frozenset[str]:
+    """Every number in the text as a value ("$1,000.00" and "1000" are both "1000.00")."""
+    values = (m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
+    return frozenset(f"{float(v):.2f}" for v in values if v.replace(".", "", 1).isdigit())
+
+
+def _breaks_promise(sentence: str, committed: str, committed_amounts: frozenset[str]) -> bool:
     """A promise whose object or amount is not among the bot's commitments."""
     if not _PROMISE.search(sentence):
         return False
     promised = {m.group().lower() for m in _PROMISE_OBJECT.finditer(sentence)}
-    amounts = {re.sub(r"\D", "", m.group()) for m in _CLAIM_PATTERNS["amount"].finditer(sentence)}
-    committed_digits = re.sub(r"[^\d ]", "", committed)
-    return any(word not in committed for word in promised) or any(a not in committed_digits.split() for a in amounts if a)
+    amounts = amounts_in(" ".join(m.group() for m in _CLAIM_PATTERNS["amount"].finditer(sentence)))
+    return any(word not in committed for word in promised) or not amounts <= committed_amounts
 
 
 def _words(text: str) -> list[str]:
@@ -148,6 +153,7 @@ class Grounder:
     support_words: frozenset[str] = frozenset()
     committed: str = ""  # the commitments the bot made, normalised
     secret: frozenset[str] = frozenset()  # runs of the prompt's words the conversation does not have
+    committed_amounts: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -157,7 +163,11 @@ class Grounder:
         found = set(re.findall(r"[a-z]+", support))
         stems = {w.rstrip("sed") for w in found} | {w[:5] for w in found if len(w) >= 5}
         secret = shingles(prompt) - shingles(support) if prompt else frozenset()
-        return cls(support, normalise(" ".join(bot_text)), frozenset(found | stems), normalise(" ".join(commitments)), secret)
+        committed = list(commitments)
+        return cls(
+            support, normalise(" ".join(bot_text)), frozenset(found | stems), normalise(" ".join(committed)), secret,
+            amounts_in(" ".join(committed)),
+        )
 
     def _speaks_for_bot(self, sentence: str) -> bool:
         """'We will / we've / was promised' followed by words the bot's side never used."""
@@ -171,7 +181,7 @@ class Grounder:
     def _rejects(self, sentence: str) -> bool:
         return (
             addresses_model(sentence)
-            or _breaks_promise(sentence, self.committed)
+            or _breaks_promise(sentence, self.committed, self.committed_amounts)
             or self._speaks_for_bot(sentence)
             or bool(self.secret & shingles(sentence))
         )

@@ -232,3 +232,18 @@ async def test_injected_conversations_keep_every_invariant_through_the_api(hijac
         assert stage in (pb.BOT_HANDLING, pb.ESCALATION_PENDING), case.id
     assert handler.prompts, "the obeying model was never asked"
     assert used >= len(SAMPLE) // 2  # its grounded sentences were used: the bad ones were dropped, not the whole answer
+
+
+async def test_a_committed_amount_passes_grounding_and_no_other_amount_does() -> None:
+    lines = [*LINES[:-1], (Role.BOT, "I've issued a $1,000 credit to your account.")]
+    package = make_package(lines)
+    package.commitments.append(Commitment(text="I've issued a $1,000 credit to your account.", action="issued a $1,000 credit",
+                                          amount="$1,000", turn_ids=[6]))
+    reply = _reply(
+        "Customer says the standing desk order KX-48213 has not arrived.",
+        "I can see a $1,000 credit has been issued to your account. A $2,000 credit will follow.",
+        "A colleague will have everything you told me.",
+    )
+    prose = await write_prose(package, SETTINGS, mock_response=reply)
+    assert prose.opening_line == "I can see a $1,000 credit has been issued to your account."
+    assert prose.grounding.dropped == ["A $2,000 credit will follow."]
