@@ -34,7 +34,12 @@ _DEADLINE = re.compile(
 )
 _ACTION_END = re.compile(r"\s+(?:for the|because|since|so that|as soon as|once|if|but|and then)\b|[,;:]", re.IGNORECASE)
 _NOT_A_PROMISE = re.compile(
-    r"\?\s*$|\bif you\b.*\b(?:want|like)\b|\b(?:i|we)(?:'ll| will)(?: also| just| first)? (?:need|require|ask)\b", re.IGNORECASE
+    r"\?\s*$|\bif you\b.*\b(?:want|like)\b|\b(?:i|we)(?:'ll| will)(?: also| just| first)? (?:need|require|ask)\b"
+    # a promise refused ("I can't promise you'll get ...") or reported ("you were told you'll get ...")
+    r"|\b(?:can'?t|cannot|can not|won'?t|unable to|not able to|couldn'?t)\s+(?:\w+\s+)?(?:promise|guarantee|confirm|commit)\b"
+    r"|\byou(?:'ve| have)? (?:said|say|were told|was told|mentioned|claim\w*|believe|think|wrote|understood)\b"
+    r"|\b(?:according to you|you'?re saying)\b",
+    re.IGNORECASE,
 )
 
 

@@ -11,10 +11,13 @@ steps and repeat contacts. The embedding itself is computed by the caller
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from server.analysis.embedding import Embedder
+from server.analysis.injection import addresses_model
+from server.analysis.sentences import split_sentences
 from server.analysis.taxonomy import Taxonomy
 from server.context.model import ContextPackage, Issue, Outcome, Role
 
@@ -23,6 +26,17 @@ PROCEDURE_WEIGHT = 0.08  # how much the steps already taken count, against a lab
 MAX_QUERY_CHARS = 2000
 OPENING_MIN_WORDS = 6  # a greeting ("hi there") is not a problem statement
 LEVELS = ("low", "medium", "high")
+
+
+@lru_cache(maxsize=65536)
+def about_the_issue(text: str) -> str:
+    """A customer turn without what talks to the model and without sentences said over and over
+    (padding): neither says what the issue is, and both would drown what does."""
+    kept: list[str] = []
+    for sentence in split_sentences(text):
+        if sentence not in kept and not addresses_model(sentence):
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 class IssueClassifier:
@@ -41,7 +55,7 @@ class IssueClassifier:
     def query_text(self, package: ContextPackage) -> str:
         """The customer's turns, with their first real problem statement said twice:
         what a conversation is about is usually stated early, whatever it turns into."""
-        said = [t.text for t in package.transcript if t.role == Role.CUSTOMER]
+        said = [text for t in package.transcript if t.role == Role.CUSTOMER if (text := about_the_issue(t.text))]
         opening = next((text for text in said if len(text.split()) >= OPENING_MIN_WORDS), "")
         return " ".join([opening, *said]).strip()[:MAX_QUERY_CHARS]
 

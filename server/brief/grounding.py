@@ -5,8 +5,12 @@ in a sentence of the model's output; each sentence's content words also count as
 one claim, unsupported when too many of them are new to the conversation. A sentence whose claims are not all found
 in the supporting text (the transcript plus the structured context the model
 was given) is dropped. A sentence promising something (a refund, a credit, a
-replacement ...) must also find that promise on the bot's side: a customer
-asking for a refund is not the bot promising one.
+replacement, an amount ...) must find it in the commitments the bot made: a
+customer asking for a refund, or saying one was promised, is not the bot
+promising one. A sentence in which "we" promise or did something, or that says
+something was promised or approved, must be made of the bot side's words. A
+sentence that talks to a model ("ignore previous instructions", "SYSTEM:") or
+repeats a run of the prompt's own words is dropped too.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from server.analysis.injection import addresses_model
 from server.brief.model import Grounding
 from server.brief.text import split_sentences
 
@@ -30,7 +35,19 @@ _CLAIM_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "name": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*\b"),
 }
-_PROMISE = re.compile(r"\b(?:will|'ll|going to|promise|guarantee|ensure|make sure)\b", re.I)
+_PROMISE = re.compile(
+    r"\b(?:will|'ll|going to|promise[sd]?|promising|guarantee[sd]?|ensure|make sure|approve[sd]?|granted|entitled|owed|honou?r|"
+    r"on its way|being processed|"
+    r"(?:has|have) been (?:sent|issued|applied|credited|refunded|added|waived|approved|arranged|processed))\b",
+    re.I,
+)
+# "We will ...", "I've refunded ...", "as promised", "... was approved": the bot's side speaking or spoken for.
+_BOT_VOICE = re.compile(
+    r"\b(?:i|we)(?:'ll| will| shall| am going to| are going to|'ve| have| promise| guarantee)\b"
+    r"|\b(?:promised|guaranteed|approved?|granted|entitled|owed|as promised|on its way|honou?r)\b",
+    re.I,
+)
+ECHO_WORDS = 6  # a run of this many of the prompt's own words, absent from the conversation, is an echo
 _PROMISE_OBJECT = re.compile(
     r"\b(?:refund|reimburse\w*|credit|compensat\w*|discount|voucher|coupon|replacement|replace|"
     r"free|waive\w*|upgrade|cancel\w*|return label|priority|expedite\w*)\b",
@@ -54,6 +71,10 @@ _GENERIC = frozenset(
     says said states reports requests updated informed suggests advised contacted chat conversation""".split()
 )
 MAX_NOVEL_SHARE = 0.4
+_VOICE_WORDS = frozenset(
+    "promise promised promises guarantee guaranteed approve approved granted entitled owed shall going honour honor "
+    "commitment commitments".split()
+)
 
 
 def novel_share(sentence: str, support_words: frozenset[str]) -> float:
@@ -106,11 +127,28 @@ def _supported(claim: Claim, support: str, digits: str) -> bool:
     return value in support
 
 
-def _breaks_promise(sentence: str, bot_side: str) -> bool:
+def amounts_in(text: str) -> frozenset[str]:
+    """Every number in the text as a value ("$1,000.00" and "1000" are both "1000.00")."""
+    values = (m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
+    return frozenset(f"{float(v):.2f}" for v in values if v.replace(".", "", 1).isdigit())
+
+
+def _breaks_promise(sentence: str, committed: str, committed_amounts: frozenset[str]) -> bool:
+    """A promise whose object or amount is not among the bot's commitments."""
     if not _PROMISE.search(sentence):
         return False
     promised = {m.group().lower() for m in _PROMISE_OBJECT.finditer(sentence)}
-    return any(word not in bot_side for word in promised)
+    amounts = amounts_in(" ".join(m.group() for m in _CLAIM_PATTERNS["amount"].finditer(sentence)))
+    return any(word not in committed for word in promised) or not amounts <= committed_amounts
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]{4,}", text.lower())
+
+
+def shingles(text: str, n: int = ECHO_WORDS) -> frozenset[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return frozenset(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
 @dataclass
@@ -120,14 +158,41 @@ class Grounder:
     support: str
     bot_side: str
     support_words: frozenset[str] = frozenset()
+    committed: str = ""  # the commitments the bot made, normalised
+    secret: frozenset[str] = frozenset()  # runs of the prompt's words the conversation does not have
+    committed_amounts: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, all_text: Iterable[str], bot_text: Iterable[str]) -> Grounder:
+    def build(
+        cls, all_text: Iterable[str], bot_text: Iterable[str], commitments: Iterable[str] = (), prompt: str = ""
+    ) -> Grounder:
         support = normalise(" ".join(all_text))
         found = set(re.findall(r"[a-z]+", support))
         stems = {w.rstrip("sed") for w in found} | {w[:5] for w in found if len(w) >= 5}
         foreign = set(_foreign_words(support))  # a transcript in that script grounds prose in it
-        return cls(support, normalise(" ".join(bot_text)), frozenset(found | stems | foreign))
+        secret = shingles(prompt) - shingles(support) if prompt else frozenset()
+        committed = list(commitments)
+        return cls(
+            support, normalise(" ".join(bot_text)), frozenset(found | stems | foreign), normalise(" ".join(committed)), secret,
+            amounts_in(" ".join(committed)),
+        )
+
+    def _speaks_for_bot(self, sentence: str) -> bool:
+        """'We will / we've / was promised' followed by words the bot's side never used."""
+        voice = _BOT_VOICE.search(sentence)
+        if voice is None:
+            return False
+        before = sentence[: voice.start()].split()[-3:]  # what was granted: "ACCESS GRANTED", "your refund is on its way"
+        said = _words(" ".join(before)) + _words(sentence[voice.start() :])
+        return any(w not in self.bot_side and w not in _GENERIC for w in said if w not in _VOICE_WORDS)
+
+    def _rejects(self, sentence: str) -> bool:
+        return (
+            addresses_model(sentence)
+            or _breaks_promise(sentence, self.committed, self.committed_amounts)
+            or self._speaks_for_bot(sentence)
+            or bool(self.secret & shingles(sentence))
+        )
 
     def ground(self, text: str, grounding: Grounding) -> str:
         """The text without its unsupported sentences; ``grounding`` counts what went."""
@@ -139,7 +204,7 @@ class Grounder:
             grounding.claims_checked += len(claims) + 1 + bool(_PROMISE.search(sentence))
             unsupported = [c for c in claims if not _supported(c, self.support, digits)]
             invented = novel_share(sentence, self.support_words) > MAX_NOVEL_SHARE
-            if unsupported or invented or _breaks_promise(sentence, self.bot_side):
+            if unsupported or invented or self._rejects(sentence):
                 grounding.claims_dropped += max(len(unsupported), 1)
                 grounding.dropped.append(sentence)
                 continue

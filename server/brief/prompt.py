@@ -1,17 +1,21 @@
 """Prompt files (prompts/*.md) rendered with string.Template: a missing variable is an error.
 
 Customer and bot text only ever goes inside the delimited conversation block,
-with the delimiters themselves stripped from it, so no turn can close the block
-and speak as the instructions.
+one line per turn, as a quoted string, after ``neutralise`` (server.analysis.injection):
+no delimiter, chat-template token, invisible character or role marker survives
+in it, so no turn can close the block, start a turn of its own or speak as the
+instructions.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
 from string import Template
 
+from server.analysis.injection import neutralise
 from server.brief.model import Brief
 from server.brief.text import clean_text
 from server.context.model import ContextPackage, Role
@@ -30,6 +34,15 @@ def load_template(prompt_dir: Path, name: str) -> Template:
     return Template(path.read_text(encoding="utf-8"))
 
 
+_EXAMPLE = re.compile(r"^Example$.*?^Now the real one\.$", re.M | re.S)
+
+
+def prompt_text(prompt_dir: Path, name: str = "handoff_prose") -> str:
+    """The prompt's instructions (what a model must never repeat to anyone), without its worked
+    example, which is there to be imitated."""
+    return _EXAMPLE.sub("", load_template(prompt_dir, name).template)
+
+
 def render(template: Template, **values: str) -> str:
     try:
         return template.substitute(values)
@@ -39,7 +52,7 @@ def render(template: Template, **values: str) -> str:
 
 def transcript_block(package: ContextPackage, max_chars: int = MAX_TRANSCRIPT_CHARS) -> str:
     """One line per turn, newest kept when the conversation is long."""
-    lines = [f"{_SPEAKER[t.role]}: {_DELIMITER.sub(' ', clean_text(t.text))}" for t in package.transcript]
+    lines = [f"{_SPEAKER[t.role]}: {quoted(t.text)}" for t in package.transcript]
     kept: list[str] = []
     total = 0
     for line in reversed(lines):
@@ -50,12 +63,17 @@ def transcript_block(package: ContextPackage, max_chars: int = MAX_TRANSCRIPT_CH
     return "\n".join(reversed(kept))
 
 
+def quoted(text: str) -> str:
+    """One turn's text as an inert, quoted string on one line."""
+    return json.dumps(_DELIMITER.sub(" ", neutralise(clean_text(text))), ensure_ascii=False)
+
+
 def prose_messages(package: ContextPackage, brief: Brief, prompt_dir: Path) -> list[dict[str, str]]:
     text = render(
         load_template(prompt_dir, "handoff_prose"),
         issue=brief.issue.label or "not yet classified (see the conversation)",
-        why_human="; ".join(brief.why_human) or "not stated",
-        commitments=_DELIMITER.sub(" ", "; ".join(c.text for c in brief.commitments)) or "none",
+        why_human=neutralise("; ".join(brief.why_human)) or "not stated",
+        commitments=_DELIMITER.sub(" ", neutralise("; ".join(c.text for c in brief.commitments))) or "none",
         transcript=transcript_block(package),
     )
     return [{"role": "user", "content": text}]

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,8 +25,8 @@ from server.brief.compose import compose_brief
 from server.brief.grounding import Grounder
 from server.brief.model import Brief, Grounding, Prose, ProseSource, QueueInfo
 from server.brief.phrasing import wait_phrase
-from server.brief.prompt import prose_messages
-from server.brief.settings import BriefSettings
+from server.brief.prompt import prompt_text, prose_messages
+from server.brief.settings import PROMPT_DIR, BriefSettings
 from server.brief.text import split_sentences
 from server.context.model import ContextPackage, Role
 
@@ -64,15 +65,16 @@ def deterministic(brief: Brief, reason: str) -> Prose:
     return Prose(summary=brief.summary, opening_line=brief.opening_line, announcement=brief.announcement, fallback_reason=reason)
 
 
-def grounder_for(package: ContextPackage) -> Grounder:
+def grounder_for(package: ContextPackage, prompt_dir: Path = PROMPT_DIR) -> Grounder:
     everything = [t.text for t in package.transcript] + [f.value for f in package.facts] + [package.issue.label]
     bot_side = [t.text for t in package.transcript if t.role is not Role.CUSTOMER] + [c.text for c in package.commitments]
-    return Grounder.build(everything, bot_side)
+    committed = [c.text for c in package.commitments]
+    return Grounder.build(everything, bot_side, committed, prompt_text(prompt_dir))
 
 
-def ground_prose(raw: LLMProse, package: ContextPackage, brief: Brief) -> Prose:
+def ground_prose(raw: LLMProse, package: ContextPackage, brief: Brief, prompt_dir: Path = PROMPT_DIR) -> Prose:
     """Unsupported sentences dropped and counted; an emptied field falls back; the wait is ours."""
-    grounder, grounding = grounder_for(package), Grounding()
+    grounder, grounding = grounder_for(package, prompt_dir), Grounding()
     summary = grounder.ground(raw.summary, grounding)
     opening = grounder.ground(raw.opening_line, grounding)
     said = [s for s in split_sentences(grounder.ground(raw.announcement, grounding)) if "wait" not in s.lower()]
@@ -108,7 +110,7 @@ async def write_prose(
     try:
         messages = prose_messages(package, brief, settings.prompt_dir)
         text = await llm.complete(settings.model, messages, timeout_s=timeout_s, redactor=settings.redactor, **options)
-        return ground_prose(parse_prose(text), package, brief)
+        return ground_prose(parse_prose(text), package, brief, settings.prompt_dir)
     except llm.LLMTimeoutError:
         logger.warning("LLM prose timed out after %.2f s for %s", timeout_s, package.conversation_id)
         return deterministic(brief, "timeout")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from server.analysis.injection import addresses_model
 from server.brief.text import clean_text, split_sentences, words
 from server.context.model import Role, Turn
 
@@ -68,8 +69,8 @@ def problem_sentences(found: Sequence[Sentence], limit: int = 1, min_words: int 
     chosen: list[Sentence] = []
     total = 0
     for sentence in found:
-        if sentence.speaker != Role.CUSTOMER.value or not informative(sentence):
-            continue
+        if sentence.speaker != Role.CUSTOMER.value or not informative(sentence) or addresses_model(sentence.text):
+            continue  # text written to the model is not the customer's problem statement
         if len(chosen) >= limit and total >= min_words:
             break
         chosen.append(sentence)
