@@ -35,6 +35,7 @@ class _Live:
     dirty: bool = False
     subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
     raw_text: dict[str, str] = field(default_factory=dict)  # request id -> text of a turn stored redacted, until analysed
+    appended: dict[int, Turn] = field(default_factory=dict)  # turns this process stored, until analysed
 
 
 class LiveContext:
@@ -73,6 +74,8 @@ class LiveContext:
             if duplicate and stored.id <= live.package.analyzed_through_turn:
                 live.raw_text.pop(turn.request_id, None)  # a retry of a turn analysed already
         live.stored_through = max(live.stored_through, stored.id)
+        if stored.id > live.package.analyzed_through_turn:
+            live.appended[stored.id] = stored  # the analysis need not read it back from the store
         live.dirty = True
         self._kick(conversation_id, live)
         return stored, duplicate
@@ -297,7 +300,7 @@ class LiveContext:
         # after it has finished with a turn, so a reader never sees a turn counted
         # as reflected before it is.
         package = live.package
-        new_turns = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
+        new_turns = await self._new_turns(conversation_id, live)
         raw = {t.id: live.raw_text.pop(t.request_id) for t in new_turns if t.request_id in live.raw_text}
         if raw:
             await self._analyse(package, new_turns, raw)
@@ -313,6 +316,17 @@ class LiveContext:
             if queue.full():
                 queue.get_nowait()  # a slow subscriber gets the newest state, not a backlog
             queue.put_nowait(package)
+
+    async def _new_turns(self, conversation_id: str, live: _Live) -> list[Turn]:
+        """The stored turns after the analysed ones: from memory when this process stored every one of
+        them (one store round trip less per turn), else from the store (turns another process appended)."""
+        wanted = range(live.package.analyzed_through_turn + 1, live.stored_through + 1)
+        if wanted and all(i in live.appended for i in wanted):
+            return [live.appended.pop(i) for i in wanted]
+        turns = await self.store.list_turns(conversation_id, live.package.analyzed_through_turn)
+        for turn in turns:
+            live.appended.pop(turn.id, None)
+        return turns
 
     async def set_stage(self, conversation_id: str, stage: Stage, outcome: str = "") -> ConversationRecord:
         record = await self.store.set_stage(conversation_id, stage, outcome)
