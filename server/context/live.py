@@ -179,8 +179,8 @@ class LiveContext:
         conversation is only ever a search query, never indexed), so no vector-store entry
         derives from a customer's transcript."""
         mine = [
-            r for r in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000)
-            if r.tenant == tenant and conversation_id in ("", r.conversation_id)
+            r for r in await self.store.list_conversations(tenant=tenant, customer_id=customer_id, limit=1_000_000)
+            if conversation_id in ("", r.conversation_id)
         ]
         workers = [self._stop(r.conversation_id) for r in mine]
         await asyncio.gather(*(w for w in workers if w is not None), return_exceptions=True)
@@ -203,9 +203,7 @@ class LiveContext:
 
     async def _drop_prior_contact(self, tenant: str, customer_id: str, deleted: str) -> None:
         """The customer's other conversations no longer list the deleted one as a prior contact."""
-        for record in await self.store.list_conversations(customer_id=customer_id, limit=1_000_000):
-            if record.tenant != tenant:
-                continue
+        for record in await self.store.list_conversations(tenant=tenant, customer_id=customer_id, limit=1_000_000):
             live = self._live.get(record.conversation_id)
             package = live.package if live else await self.store.load_package(record.conversation_id)
             if package is not None and any(c.conversation_id == deleted for c in package.prior_contacts):
@@ -260,8 +258,6 @@ class LiveContext:
         contacts = []
         for other in earlier:
             if other.conversation_id == record.conversation_id or other.created_at > record.created_at:
-                continue
-            if other.tenant != record.tenant:
                 continue
             other_package = await self.store.load_package(other.conversation_id)
             contacts.append(
