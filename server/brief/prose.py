@@ -4,7 +4,8 @@
 budget: no model, a timeout, an error or invalid output all give the
 deterministic composer's prose, with the reason recorded. ``prepare_prose``
 starts the work ahead of transfer (when escalation becomes likely) and caches it
-per (conversation, analysed turn); ``stream_prose`` streams it to a desktop.
+per (conversation, analysed turn); ``prose_chunks`` splits it into sentences for a
+desktop's stream (grounded first: raw model tokens are never streamed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,17 +185,6 @@ class ProseChunk:
     field: str  # summary | opening_line | announcement
     text: str
     done: bool = False
-
-
-async def stream_prose(package: ContextPackage, settings: BriefSettings, **llm_options: Any) -> AsyncIterator[ProseChunk]:
-    """Grounded prose, sentence by sentence per field, then a final done chunk.
-
-    Raw model tokens are never streamed: nothing reaches an agent before grounding.
-    """
-    brief = compose_brief(package, settings)
-    prose = await prose_at_transfer(package, settings, brief, **llm_options)
-    for chunk in prose_chunks(prose):
-        yield chunk
 
 
 def prose_chunks(prose: Prose) -> list[ProseChunk]:

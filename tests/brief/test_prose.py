@@ -6,7 +6,7 @@ import json
 import time
 
 from server.brief.compose import compose_brief
-from server.brief.prose import generate_brief, stream_prose, write_prose
+from server.brief.prose import generate_brief, prose_at_transfer, prose_chunks, write_prose
 from server.brief.settings import BriefSettings
 from server.context.model import ContextPackage, Role
 from tests.brief.conftest import LINES, make_package
@@ -76,7 +76,11 @@ async def test_no_model_means_deterministic_prose(package: ContextPackage) -> No
 
 
 async def test_prose_streams_field_by_field_then_done(package: ContextPackage) -> None:
-    chunks = [c async for c in stream_prose(package, SETTINGS, mock_response=_reply("Customer says the desk order KX-48213 is late."))]
+    brief = compose_brief(package, SETTINGS)
+    prose = await prose_at_transfer(package, SETTINGS, brief, mock_response=_reply("Customer says the desk order KX-48213 is late."))
+    chunks = prose_chunks(prose)
+    assert prose.source == "llm"
+    assert [c.text for c in chunks if c.field == "summary"] == ["Customer says the desk order KX-48213 is late."]
     assert {c.field for c in chunks[:-1]} == {"summary", "opening_line", "announcement"}
     assert chunks[-1].done
 
