@@ -39,6 +39,7 @@ from server.knowledge.store import KnowledgeBase
 from server.observability import observe_rpc
 from server.privacy.logs import install_log_redaction
 from server.privacy.redact import Redactor
+from server.privacy.text_caches import forget_texts
 from server.transport import server_credentials
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
     live = LiveContext(store, engine.analyse, redactor=engine.redactor)
     engine.on_late_issue = live.touch
     live.on_forget.append(engine.forget)
+    live.on_forget.append(lambda _: forget_texts())  # memo caches keyed by what was said
     return Runtime(
         settings=settings, store=store, live=live, engine=engine, health=health_async.HealthServicer(),
         knowledge=_open_knowledge(settings, embedder), embedder=embedder,
@@ -205,6 +207,8 @@ async def _housekeeping(runtime: Runtime) -> None:
             for conversation_id in completed:
                 runtime.live.forget(conversation_id)
             purged = await runtime.store.purge_completed(now - settings.retention_s)
+            if purged:
+                forget_texts()
             if completed or purged:
                 logger.info("housekeeping: %d completed for inactivity, %d purged", len(completed), purged)
         except asyncio.CancelledError:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+
+from server.privacy.text_caches import text_cache
 
 _F = re.IGNORECASE
 INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -81,7 +82,7 @@ def canonical(text: str) -> str:
     return _WORD.sub(_fold_word, unicodedata.normalize("NFKC", strip_invisible(text)))
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536)
 def addresses_model(text: str) -> bool:
     """The text tries to instruct a model or speak as another role."""
     if _OVERRIDE.search(text):

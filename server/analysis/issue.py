@@ -11,7 +11,6 @@ steps and repeat contacts. The embedding itself is computed by the caller
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from server.analysis.injection import addresses_model
 from server.analysis.sentences import split_sentences
 from server.analysis.taxonomy import Taxonomy
 from server.context.model import ContextPackage, Issue, Outcome, Role
+from server.privacy.text_caches import text_cache
 
 TEMPERATURE = 0.05  # softmax temperature over summed cosine scores
 PROCEDURE_WEIGHT = 0.08  # how much the steps already taken count, against a label's declared procedure
@@ -28,7 +28,7 @@ OPENING_MIN_WORDS = 6  # a greeting ("hi there") is not a problem statement
 LEVELS = ("low", "medium", "high")
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536)
 def about_the_issue(text: str) -> str:
     """A customer turn without what talks to the model and without sentences said over and over
     (padding): neither says what the issue is, and both would drown what does."""

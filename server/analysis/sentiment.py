@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 
 from server.analysis import sentiment_lexicon as lex
 from server.context.model import ContextPackage, Role, Sentiment, SentimentPoint, Turn
+from server.privacy.text_caches import text_cache
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def clear_caches() -> None:
     _token_set.cache_clear()
 
 
-@lru_cache(maxsize=4096)  # each earlier turn is compared again on every later turn
+@text_cache(maxsize=4096)  # each earlier turn is compared again on every later turn
 def _token_set(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _WORD.findall(_HANDLES_AND_LINKS.sub(" ", text)) if len(w) > 2)
 

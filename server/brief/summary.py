@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from server.analysis.injection import addresses_model
 from server.brief.text import clean_text, split_sentences, words
 from server.context.model import Role, Turn
+from server.privacy.text_caches import text_cache
 
 _CUSTOMER_SIDE = {Role.CUSTOMER}
 _SERVICE_SIDE = {Role.BOT, Role.AGENT}
@@ -41,7 +41,7 @@ class Sentence:
     position: int  # order in the conversation, over all sentences
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536)
 def turn_sentences(text: str) -> tuple[str, ...]:
     """Cleaned sentences of one turn's text, cached: a live package is re-read at every turn."""
     return tuple(split_sentences(clean_text(text)))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from server.checks.text import Segment, containing, is_question, negation_start, normalise, sentences
 from server.checks.topics import MONEY_TOPICS, PERCENT_TOPICS, TIME_TOPICS, topic_of
+from server.privacy.text_caches import text_cache
 
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -77,7 +77,7 @@ def _money_value(text: str) -> float:
     return float(digits) if digits else 0.0
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def extract_claims(raw: str) -> tuple[Claim, ...]:
     text = normalise(raw)
     sents = sentences(text)

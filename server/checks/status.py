@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from server.checks.text import Segment, clauses, is_question, negation_start, normalise, sentences, tail_start
+from server.privacy.text_caches import text_cache
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class StatusClaim:
     sentence: Segment
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def extract_status(raw: str) -> tuple[StatusClaim, ...]:
     text = normalise(raw)
     out: list[StatusClaim] = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from server.privacy.text_caches import text_cache
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def _append_stripped(out: list[Segment], text: str, start: int, end: int, offset
         out.append(Segment(offset + start + lead, offset + start + lead + len(piece), piece))
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def sentences(text: str) -> tuple[Segment, ...]:
     """Sentences of ``text``, ending punctuation kept ("$84.50" is not a boundary)."""
     return tuple(_pieces(text, _SENTENCE_END, 0, keep_break=True))

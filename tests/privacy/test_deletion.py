@@ -97,3 +97,15 @@ async def test_handoff_forget_deletes_through_a_running_server(
     assert "1 conversation(s), 2 turn(s)" in capsys.readouterr().out
     listed = await running.conversations.ListConversations(pb.ListConversationsRequest(customer_id=f"fay-{run}"))
     assert list(listed.conversations) == []
+
+
+async def test_deletion_empties_the_memo_caches_keyed_by_what_was_said(running: Running) -> None:
+    from server.privacy.text_caches import cached_entries
+
+    run = uuid.uuid4().hex[:8]
+    await _conversation(running, f"c1-{run}", f"carol-{run}")
+    await running.handoff.Handoff(pb.HandoffRequest(conversation_id=f"c1-{run}"))
+    await running.handoff.CheckReply(pb.CheckReplyRequest(conversation_id=f"c1-{run}", draft="What is your order number?"))
+    assert cached_entries() > 0  # the analysis, the brief and the check memoised sentences of the turns
+    await running.conversations.DeleteCustomerData(pb.DeleteCustomerDataRequest(customer_id=f"carol-{run}"))
+    assert cached_entries() == 0
