@@ -66,7 +66,7 @@ class Runtime:
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
-        await self.live.drain()
+        await self.live.close()
         await self.store.close()
         for thing in self.owned:
             thing.close()
@@ -88,7 +88,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
         owned.append(embedder)
     store = build_store(settings)
     engine = engine or build_engine(settings, embedder)
-    live = LiveContext(store, engine.analyse, redactor=engine.redactor)
+    live = LiveContext(store, engine.analyse, redactor=engine.redactor, save_delay_s=settings.package_save_ms / 1000)
     engine.on_late_issue = live.touch
     live.on_forget.append(engine.forget)
     live.on_forget.append(lambda _: forget_texts())  # memo caches keyed by what was said
@@ -125,7 +125,7 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
     pb_grpc.add_ConversationServiceServicer_to_server(
         ConversationServicer(runtime.live, limits, settings.stream_queue_size), server
     )
-    pb_grpc.add_MetricsServiceServicer_to_server(MetricsServicer(runtime.store), server)
+    pb_grpc.add_MetricsServiceServicer_to_server(MetricsServicer(runtime.store, runtime.live.flush), server)
     _add_optional_services(server, runtime, limits)
     health_pb2_grpc.add_HealthServicer_to_server(runtime.health, server)
     reflection.enable_server_reflection(

@@ -103,7 +103,7 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     if settings.metrics_port >= 0:
         from server.observability import start_metrics_endpoint
 
-        endpoint = start_metrics_endpoint(runtime.store, settings.host, settings.metrics_port)
+        endpoint = start_metrics_endpoint(runtime.store, settings.host, settings.metrics_port, runtime.live.flush)
         print(f"Prometheus metrics on http://{settings.host}:{endpoint.port}/metrics", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # -1 runs it in a thread of the server process instead
     embedding_nice: int = Field(10, ge=-1, le=19)
     issue_wait_ms: int = Field(10, ge=0)  # a turn's analysis waits this long at most for the issue label
+    # analysed packages are written to the store behind the analysis, this often, in one batch
+    # (the turns are the durable record; a crash loses at most this much analysis, redone on read);
+    # 0 saves each package before it is published
+    package_save_ms: int = Field(1000, ge=0, le=60_000)
 
     # handoff prose
     llm_model: str = ""

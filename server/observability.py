@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
@@ -71,8 +71,12 @@ GAUGES = [
 class HandoffCollector(Collector):
     """Handoff-quality gauges per deployment, computed on scrape on the server's event loop."""
 
-    def __init__(self, store: ContextStore, loop: asyncio.AbstractEventLoop, cache_s: float = 5.0) -> None:
+    def __init__(
+        self, store: ContextStore, loop: asyncio.AbstractEventLoop, cache_s: float = 5.0,
+        flush: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.store = store
+        self.flush = flush  # saves analysed packages still held in memory first
         self.loop = loop
         self.cache_s = cache_s
         self._cached: tuple[float, MetricsReport] | None = None
@@ -80,12 +84,17 @@ class HandoffCollector(Collector):
     def _report(self) -> MetricsReport:
         if self._cached and time.monotonic() - self._cached[0] < self.cache_s:
             return self._cached[1]
-        from server.metrics import GroupBy, gather_metrics
-
-        future = asyncio.run_coroutine_threadsafe(gather_metrics(self.store, group_by=GroupBy.DEPLOYMENT), self.loop)
+        future = asyncio.run_coroutine_threadsafe(self._gather(), self.loop)
         report = future.result(SCRAPE_TIMEOUT_S)
         self._cached = (time.monotonic(), report)
         return report
+
+    async def _gather(self) -> MetricsReport:
+        from server.metrics import GroupBy, gather_metrics
+
+        if self.flush is not None:
+            await self.flush()
+        return await gather_metrics(self.store, group_by=GroupBy.DEPLOYMENT)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
@@ -123,10 +132,12 @@ class MetricsEndpoint:
         self.server.server_close()
 
 
-def start_metrics_endpoint(store: ContextStore, host: str, port: int) -> MetricsEndpoint:
+def start_metrics_endpoint(
+    store: ContextStore, host: str, port: int, flush: Callable[[], Awaitable[None]] | None = None
+) -> MetricsEndpoint:
     """Serve /metrics over HTTP on host:port (0: any free port) from a daemon thread."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Process())
-    registry.register(HandoffCollector(store, asyncio.get_running_loop()))
+    registry.register(HandoffCollector(store, asyncio.get_running_loop(), flush=flush))
     server, _ = start_http_server(port, addr=host, registry=registry)
     return MetricsEndpoint(server, server.server_port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 
 from grpc import aio
 
@@ -15,15 +16,19 @@ from server.errors import InvalidArgumentError
 from server.metrics import GroupBy, HandoffMetrics, MetricsReport, SentimentShift, Window, gather_metrics
 
 MAX_TIME = 1e11
+Flush = Callable[[], Awaitable[None]]
 
 
 class MetricsServicer(pb_grpc.MetricsServiceServicer):
-    def __init__(self, store: ContextStore) -> None:
+    def __init__(self, store: ContextStore, flush: Flush | None = None) -> None:
         self.store = store
+        self.flush = flush  # saves analysed packages still held in memory, so the figures include them
 
     async def GetHandoffMetrics(
         self, request: pb.GetHandoffMetricsRequest, context: aio.ServicerContext
     ) -> pb.GetHandoffMetricsResponse:
+        if self.flush is not None:
+            await self.flush()
         report = await gather_metrics(
             self.store, window_from_pb(request), group_by_from_pb(request.group_by), tenant=tenant()
         )

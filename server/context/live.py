@@ -4,6 +4,12 @@ An append returns as soon as the turn is durable in the store. Analysis runs
 behind it, one worker per conversation (so a conversation's turns are analysed
 in order) while many conversations proceed at once; the package says which
 turn it reflects (``analyzed_through_turn``), and readers may wait for a turn.
+
+The turns are the record; the package is derived from them. It is served from
+memory and written to the store behind the analysis, every ``save_delay_s``,
+all changed packages in one batch: a crash loses at most that much analysis,
+which the next reader redoes from the stored turns (a restored package re-reads
+every turn after its ``analyzed_through_turn``).
 """
 
 from __future__ import annotations
@@ -40,9 +46,15 @@ class _Live:
 
 class LiveContext:
     def __init__(
-        self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000, redactor: Redactor = NO_REDACTION
+        self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000, redactor: Redactor = NO_REDACTION,
+        save_delay_s: float = 1.0,
     ) -> None:
         self.store = store
+        self.save_delay_s = save_delay_s  # 0: every analysis pass saves its package before it is published
+        self._unsaved: dict[str, _Live] = {}  # packages changed since they were last saved
+        self._saver: asyncio.Task[None] | None = None
+        self._saving = asyncio.Lock()  # a deletion waits for a save in flight, so nothing it deletes comes back
+        self._closed = False
         self.redactor = redactor  # storage redaction: what reaches the store, and what is served back
         self._analyse = analyse
         self._max_cached = max_cached
@@ -168,6 +180,7 @@ class LiveContext:
             task.add_done_callback(self._background.discard)
 
     def forget(self, conversation_id: str) -> None:
+        self._unsaved.pop(conversation_id, None)
         live = self._live.pop(conversation_id, None)
         if live and live.worker and not live.worker.done():
             live.worker.cancel()
@@ -182,9 +195,14 @@ class LiveContext:
             r for r in await self.store.list_conversations(tenant=tenant, customer_id=customer_id, limit=1_000_000)
             if conversation_id in ("", r.conversation_id)
         ]
+        # analysed but not yet saved: saved first, so the counts say what existed (the deletion
+        # below removes it from the store's files and logs like everything else)
+        unsaved = [self._unsaved[r.conversation_id].package for r in mine if r.conversation_id in self._unsaved]
         workers = [self._stop(r.conversation_id) for r in mine]
         await asyncio.gather(*(w for w in workers if w is not None), return_exceptions=True)
-        counts = await self.store.delete_customer_data(tenant, customer_id, conversation_id)
+        async with self._saving:
+            await self.store.save_packages(unsaved)
+            counts = await self.store.delete_customer_data(tenant, customer_id, conversation_id)
         for cid in {*counts.conversation_ids, *(r.conversation_id for r in mine)}:
             self._stop(cid)
             for hook in self.on_forget:
@@ -195,6 +213,7 @@ class LiveContext:
 
     def _stop(self, conversation_id: str) -> asyncio.Task[None] | None:
         """Forgets the conversation; returns its analysis worker (cancelled) to wait for."""
+        self._unsaved.pop(conversation_id, None)
         live = self._live.pop(conversation_id, None)
         if live is None or live.worker is None or live.worker.done():
             return None
@@ -204,17 +223,65 @@ class LiveContext:
     async def _drop_prior_contact(self, tenant: str, customer_id: str, deleted: str) -> None:
         """The customer's other conversations no longer list the deleted one as a prior contact."""
         for record in await self.store.list_conversations(tenant=tenant, customer_id=customer_id, limit=1_000_000):
-            live = self._live.get(record.conversation_id)
+            live = self._live.get(record.conversation_id) or self._unsaved.get(record.conversation_id)
             package = live.package if live else await self.store.load_package(record.conversation_id)
             if package is not None and any(c.conversation_id == deleted for c in package.prior_contacts):
                 package.prior_contacts = [c for c in package.prior_contacts if c.conversation_id != deleted]
                 await self.store.save_package(package)
 
     async def drain(self) -> None:
-        """Wait for every running analysis (shutdown, tests)."""
+        """Wait for every running analysis and save what it changed (shutdown, tests)."""
         workers = [live.worker for live in self._live.values() if live.worker and not live.worker.done()]
         if workers:
             await asyncio.gather(*workers, return_exceptions=True)
+        await self.flush()
+
+    async def close(self) -> None:
+        """Shutdown: finish the analyses, save every package, stop the saver. An analysis that
+        still finishes afterwards (a late issue label) is not saved: the next start redoes it."""
+        await self.drain()
+        self._closed = True
+        if self._saver is not None:
+            self._saver.cancel()
+            await asyncio.gather(self._saver, return_exceptions=True)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Save every package changed since its last save, in one batch (readers of the store:
+        metrics, shutdown)."""
+        async with self._saving:
+            batch, self._unsaved = self._unsaved, {}
+            if not batch:
+                return
+            try:
+                await self.store.save_packages([live.package for live in batch.values()])
+            except BaseException:
+                for cid, live in batch.items():
+                    self._unsaved.setdefault(cid, live)  # tried again at the next save
+                raise
+
+    def _save_later(self, conversation_id: str, live: _Live) -> None:
+        if self._closed:
+            return
+        self._unsaved[conversation_id] = live
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.get_running_loop().create_task(self._save_after_delay())
+
+    async def _save_after_delay(self) -> None:
+        failing = False
+        while self._unsaved and not self._closed:
+            await asyncio.sleep(self.save_delay_s)
+            try:
+                await self.flush()
+            except Exception:  # the store is down: the turns are safe, the packages wait in memory
+                if not failing:
+                    logger.warning("saving %d analysed packages failed; retrying every %.1f s",
+                                   len(self._unsaved), self.save_delay_s, exc_info=True)
+                failing = True
+            else:
+                if failing:
+                    logger.info("analysed packages saved again")
+                failing = False
 
     # ------------------------------------------------------------ internals
 
@@ -222,6 +289,11 @@ class LiveContext:
         live = self._live.get(conversation_id)
         if live is not None:
             self._live.move_to_end(conversation_id)
+            return live
+        live = self._unsaved.get(conversation_id)  # evicted before its package was saved: newer than the store's
+        if live is not None:
+            self._live[conversation_id] = live
+            self._evict()
             return live
         record = await self.store.get_conversation(conversation_id)
         package = await self._restore(record)
@@ -259,7 +331,8 @@ class LiveContext:
         for other in earlier:
             if other.conversation_id == record.conversation_id or other.created_at > record.created_at:
                 continue
-            other_package = await self.store.load_package(other.conversation_id)
+            held = self._live.get(other.conversation_id) or self._unsaved.get(other.conversation_id)
+            other_package = held.package if held else await self.store.load_package(other.conversation_id)
             contacts.append(
                 PriorContact(
                     conversation_id=other.conversation_id,
@@ -303,7 +376,10 @@ class LiveContext:
         else:
             await self._analyse(package, new_turns)
         package.updated_at = time.time()
-        await self.store.save_package(package)
+        if self.save_delay_s > 0:
+            self._save_later(conversation_id, live)
+        else:
+            await self.store.save_package(package)
         now = time.time()
         self.analysis_lag.extend(now - t.created_at for t in new_turns)
         async with live.changed:

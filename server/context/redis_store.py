@@ -19,7 +19,7 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -53,6 +53,14 @@ redis.call('RPUSH', turns, encoded)
 redis.call('HSET', req, ARGV[1], n)
 redis.call('HSET', meta, 'turn_count', n, 'updated_at', ARGV[3])
 return {'ok', encoded}
+"""
+
+# A package is saved only while its conversation exists: a save racing a deletion (here or at
+# another replica) must not bring the deleted conversation's analysis back.
+SAVE_PACKAGE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
 """
 
 logger = logging.getLogger(__name__)
@@ -104,6 +112,7 @@ class RedisStore:
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         self._append = self._redis.register_script(APPEND)
+        self._save_package = self._redis.register_script(SAVE_PACKAGE)
         self.prefix = prefix
         self._pubsub = self._redis.pubsub()
         self._watchers: dict[str, Callable[[str], None]] = {}
@@ -238,9 +247,19 @@ class RedisStore:
     # ------------------------------------------------------------ analysed package
 
     async def save_package(self, package: ContextPackage) -> None:
-        await self._redis.set(
-            self._key(package.conversation_id, "package"), package.model_dump_json(exclude={"transcript"})
-        )
+        await self.save_packages([package])
+
+    async def save_packages(self, packages: Sequence[ContextPackage]) -> None:
+        if not packages:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for package in packages:
+                cid = package.conversation_id
+                await self._save_package(
+                    keys=[self._key(cid, "meta"), self._key(cid, "package")],
+                    args=[package.model_dump_json(exclude={"transcript"})], client=pipe,
+                )
+            await pipe.execute()
 
     async def load_package(self, conversation_id: str) -> ContextPackage | None:
         blob = await self._redis.get(self._key(conversation_id, "package"))

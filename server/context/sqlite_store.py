@@ -5,6 +5,11 @@ serialised (turn ids stay gapless and ordered) and the event loop never blocks
 on the disk. With ``synchronous=NORMAL`` a committed turn survives the server
 process being killed; ``FULL`` also survives losing power, at an fsync per
 commit.
+
+Appends are group-committed: the appends that arrive while a commit is running
+go to the disk thread together, one transaction for all of them (a savepoint
+each, so one refused turn does not fail its neighbours). Every caller still
+hears back only after the commit that holds its turn.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -92,6 +98,8 @@ class SQLiteStore:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection = self._executor.submit(self._connect, synchronous).result()
+        self._appends: list[_PendingAppend] = []  # waiting for the next group commit
+        self._committer: asyncio.Task[None] | None = None
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -164,17 +172,30 @@ class SQLiteStore:
     # ------------------------------------------------------------ turns
 
     async def append_turn(self, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
-        def append(db: sqlite3.Connection) -> tuple[Turn, bool]:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                result = _append(db, conversation_id, turn, max_turns)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-            return result
+        done: asyncio.Future[tuple[Turn, bool]] = asyncio.get_running_loop().create_future()
+        self._appends.append(_PendingAppend(conversation_id, turn, max_turns, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_appends())
+        return await done
 
-        return await self._run(append)
+    async def _commit_appends(self) -> None:
+        while self._appends:
+            batch, self._appends = self._appends, []
+            try:
+                results: list[tuple[Turn, bool] | Exception] = await self._run(lambda db, batch=batch: _append_batch(db, batch))
+            except asyncio.CancelledError:
+                for pending in batch:
+                    pending.done.cancel()
+                raise
+            except Exception as error:  # the transaction failed: none of them is stored
+                results = [error] * len(batch)
+            for pending, result in zip(batch, results):
+                if pending.done.done():  # the caller went away; its turn is stored all the same
+                    continue
+                if isinstance(result, Exception):
+                    pending.done.set_exception(result)
+                else:
+                    pending.done.set_result(result)
 
     async def list_turns(self, conversation_id: str, after_turn_id: int = 0) -> list[Turn]:
         def select(db: sqlite3.Connection) -> list[Turn]:
@@ -190,13 +211,22 @@ class SQLiteStore:
     # ------------------------------------------------------------ analysed package
 
     async def save_package(self, package: ContextPackage) -> None:
-        blob = package.model_dump_json(exclude={"transcript"})
-        await self._run(
-            lambda db: db.execute(
-                "UPDATE conversations SET package = ? WHERE conversation_id = ?",
-                (blob, package.conversation_id),
-            )
-        )
+        await self.save_packages([package])
+
+    async def save_packages(self, packages: Sequence[ContextPackage]) -> None:
+        rows = [(p.model_dump_json(exclude={"transcript"}), p.conversation_id) for p in packages]
+
+        def update(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("UPDATE conversations SET package = ? WHERE conversation_id = ?", rows)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+        if rows:
+            await self._run(update)
 
     async def load_package(self, conversation_id: str) -> ContextPackage | None:
         def select(db: sqlite3.Connection) -> str | None:
@@ -348,6 +378,34 @@ class SQLiteStore:
     async def close(self) -> None:
         await self._run(lambda db: db.close())
         self._executor.shutdown(wait=True)
+
+
+@dataclass(frozen=True)
+class _PendingAppend:
+    conversation_id: str
+    turn: NewTurn
+    max_turns: int
+    done: asyncio.Future[tuple[Turn, bool]]
+
+
+def _append_batch(db: sqlite3.Connection, batch: list[_PendingAppend]) -> list[tuple[Turn, bool] | Exception]:
+    """One transaction for the batch; a savepoint per append, so a refused one leaves the others."""
+    results: list[tuple[Turn, bool] | Exception] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for pending in batch:
+            db.execute("SAVEPOINT one_turn")
+            try:
+                results.append(_append(db, pending.conversation_id, pending.turn, pending.max_turns))
+            except Exception as error:
+                db.execute("ROLLBACK TO one_turn")
+                results.append(error)
+            db.execute("RELEASE one_turn")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return results
 
 
 def _append(db: sqlite3.Connection, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:

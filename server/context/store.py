@@ -7,6 +7,7 @@ means.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from server.context.model import ContextPackage, ExternalContext, Stage, Turn
@@ -35,6 +36,10 @@ class ContextStore(Protocol):
 
     async def save_package(self, package: ContextPackage) -> None:
         """Persist the analysed fields (everything but the transcript)."""
+
+    async def save_packages(self, packages: Sequence[ContextPackage]) -> None:
+        """save_package for many at once (one transaction or round trip); a package whose
+        conversation no longer exists is not saved."""
 
     async def load_package(self, conversation_id: str) -> ContextPackage | None: ...
 

@@ -190,7 +190,14 @@ async def test_a_late_issue_label_is_applied_and_published(tmp_path: Path, embed
                 break
             await asyncio.sleep(0.05)
         assert package.issue.label == "account_access"
-        stored = await instance.runtime.store.load_package(cid)
+        # written behind the analysis within the save delay, by the server on its own
+        delay_s = instance.runtime.live.save_delay_s
+        assert delay_s > 0
+        for _ in range(int(delay_s / 0.05) + 40):
+            stored = await instance.runtime.store.load_package(cid)
+            if stored is not None and stored.issue.label:
+                break
+            await asyncio.sleep(0.05)
         assert stored is not None and stored.issue.label == "account_access"
     finally:
         await instance.stop()

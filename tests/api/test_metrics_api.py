@@ -234,7 +234,7 @@ async def test_a_bad_grouping_or_window_is_invalid_argument(history: History) ->
 
 
 async def test_prometheus_endpoint_serves_operational_and_handoff_metrics(history: History) -> None:
-    endpoint = start_metrics_endpoint(history.server.runtime.store, "127.0.0.1", 0)
+    endpoint = start_metrics_endpoint(history.server.runtime.store, "127.0.0.1", 0, history.server.runtime.live.flush)
     try:
         text = await asyncio.to_thread(_scrape, f"http://127.0.0.1:{endpoint.port}/metrics")
     finally:

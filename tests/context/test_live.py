@@ -41,5 +41,7 @@ async def test_turns_appended_here_are_analysed_from_memory_and_others_from_the_
     package = await live.settled("c1", timeout_s=5)
     assert [t.id for t in package.transcript] == [1, 2, 3, 4, 5, 6]
     assert package.transcript[-1].text == "from elsewhere" and store.reads > reads_here
+    await other.close()
+    await live.close()
     await other.store.close()
     await store.close()

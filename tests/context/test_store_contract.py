@@ -176,3 +176,18 @@ async def test_deleted_text_is_gone_from_the_sqlite_files(tmp_path: Path) -> Non
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("context.sqlite3*"))
     assert b"bob-unique-customer" in stored
     assert b"anna-unique-customer" not in stored
+
+
+async def test_packages_save_in_one_batch_and_never_bring_a_deleted_conversation_back(store: ContextStore) -> None:
+    await _fill(store, "anna-1", "anna")
+    await _fill(store, "anna-2", "anna")
+    first = ContextPackage(conversation_id="anna-1", analyzed_through_turn=2)
+    second = ContextPackage(conversation_id="anna-2", analyzed_through_turn=1)
+    await store.save_packages([first, second])
+    assert await store.load_package("anna-1") == first and await store.load_package("anna-2") == second
+    await store.delete_customer_data("default", "anna", "anna-1")
+    # a save that was on its way when the conversation was deleted (here or at another replica)
+    await store.save_packages([first.model_copy(update={"analyzed_through_turn": 3}), second])
+    assert await store.load_package("anna-1") is None
+    assert await store.load_package("anna-2") == second
+    await store.save_packages([])

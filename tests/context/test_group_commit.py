@@ -1,0 +1,209 @@
+"""Fewer trips to the disk per turn: SQLite appends committed in groups, packages saved behind the analysis.
+
+Both change when things reach the store, never what is acknowledged: an append
+still answers only after the commit holding its turn, and the package a reader
+sees is the analysed one whether or not it has been saved yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from server.analysis.engine import build_engine
+from server.config import Settings
+from server.context import sqlite_store
+from server.context.live import LiveContext
+from server.context.model import ContextPackage, Role, Stage
+from server.context.records import ConversationRecord, NewTurn
+from server.context.sqlite_store import SQLiteStore
+from server.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError
+
+CUSTOMER_SAYS = [
+    "Hi, my order 88412 never arrived and it was due on Monday.",
+    "My email is anna.k@example.com.",
+    "This is the third time I'm asking! I want to talk to a person.",
+]
+
+
+def said(request_id: str, text: str, role: Role = Role.CUSTOMER) -> NewTurn:
+    return NewTurn(request_id=request_id, role=role, text=text)
+
+
+@pytest.fixture
+async def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    instance = SQLiteStore(tmp_path / "context.sqlite3")
+    yield instance
+    await instance.close()
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every group the store commits."""
+    sizes: list[int] = []
+    real = sqlite_store._append_batch
+
+    def counted(db: sqlite3.Connection, batch: list) -> list:  # type: ignore[type-arg]
+        sizes.append(len(batch))
+        return real(db, batch)
+
+    monkeypatch.setattr(sqlite_store, "_append_batch", counted)
+    return sizes
+
+
+async def test_concurrent_appends_share_commits_and_a_refused_one_fails_alone(
+    store: SQLiteStore, batches: list[int]
+) -> None:
+    for cid in ("a", "b", "done"):
+        await store.create_conversation(ConversationRecord(conversation_id=cid))
+    await store.append_turn("a", said("r0", "first"), 100)
+    await store.set_stage("done", Stage.COMPLETED)
+    batches.clear()
+
+    calls = [store.append_turn(cid, said(f"r{i}", f"turn {i} of {cid}"), 100) for i in range(1, 21) for cid in "ab"]
+    calls += [
+        store.append_turn("missing", said("x", "to nobody"), 100),
+        store.append_turn("done", said("x", "too late"), 100),
+        store.append_turn("a", said("r0", "not what r0 said"), 100),  # a reused request id
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+
+    *good, missing, completed, reused = results
+    assert isinstance(missing, NotFoundError)
+    assert isinstance(completed, FailedPreconditionError)
+    assert isinstance(reused, AlreadyExistsError)
+    assert all(isinstance(r, tuple) and r[1] is False for r in good)
+    assert len(batches) < len(calls) and sum(batches) == len(calls)  # grouped, every call in exactly one group
+    for cid, first_id in (("a", 2), ("b", 1)):
+        turns = await store.list_turns(cid)
+        mine = [r[0] for r in good if r[0].request_id in {t.request_id for t in turns} and r[0].text.endswith(cid)]
+        assert [t.id for t in turns][first_id - 1:] == list(range(first_id, first_id + 20))  # gapless, in order
+        assert sorted(t.id for t in mine) == list(range(first_id, first_id + 20))
+    assert (await store.get_conversation("done")).turn_count == 0
+
+
+async def test_a_failed_commit_fails_every_append_in_it_and_stores_none(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.create_conversation(ConversationRecord(conversation_id="c"))
+    real = sqlite_store._append_batch
+
+    def disk_error(db: sqlite3.Connection, batch: list) -> list:  # type: ignore[type-arg]
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_store, "_append_batch", disk_error)
+    results = await asyncio.gather(
+        *(store.append_turn("c", said(f"r{i}", "hello"), 100) for i in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+    assert await store.list_turns("c") == []
+
+    monkeypatch.setattr(sqlite_store, "_append_batch", real)  # the disk is back
+    turn, duplicate = await store.append_turn("c", said("r0", "hello"), 100)
+    assert (turn.id, duplicate) == (1, False)
+
+
+class CountingStore(SQLiteStore):
+    saves: list[list[str]]  # the conversations in each save
+
+    async def save_packages(self, packages):  # type: ignore[no-untyped-def]
+        self.saves.append([p.conversation_id for p in packages])
+        await super().save_packages(packages)
+
+
+async def _conversation(live: LiveContext, cid: str, turns: list[str] = CUSTOMER_SAYS) -> ContextPackage:
+    await live.store.create_conversation(ConversationRecord(conversation_id=cid, customer_id=f"cust-{cid}"))
+    for i, text in enumerate(turns):
+        await live.append_turn(cid, said(f"r{i}", text), 100)
+    return await live.settled(cid)
+
+
+async def test_packages_are_saved_behind_the_analysis_in_one_batch(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path / "context.sqlite3")
+    store.saves = []
+    engine = build_engine(Settings(embeddings=False))
+    live = LiveContext(store, engine.analyse, save_delay_s=0.3)
+    try:
+        packages = await asyncio.gather(*(_conversation(live, f"c{i}") for i in range(12)))
+        assert all(p.analyzed_through_turn == 3 for p in packages)  # served from memory at once
+        assert await store.load_package("c0") is None  # not written yet
+        for _ in range(100):
+            if await store.load_package("c11") is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert len(store.saves) <= 2 and sum(map(len, store.saves)) >= 12  # batched, not one save per turn (36 turns)
+        for package in packages:
+            stored = await store.load_package(package.conversation_id)
+            assert stored == package.model_copy(update={"transcript": []})
+    finally:
+        await live.close()
+        await store.close()
+
+
+async def test_after_a_crash_the_unsaved_analysis_is_redone_from_the_stored_turns(tmp_path: Path) -> None:
+    path = tmp_path / "context.sqlite3"
+    engine = build_engine(Settings(embeddings=False))
+    first = LiveContext(SQLiteStore(path), engine.analyse, save_delay_s=60)  # nothing saved before the "crash"
+    before = await _conversation(first, "c1")
+    assert before.facts and before.escalation.reasons
+    if first._saver is not None:
+        first._saver.cancel()  # the process dies: no flush, no close
+    await first.store.close()
+
+    store = SQLiteStore(path)
+    after_restart = LiveContext(store, build_engine(Settings(embeddings=False)).analyse)
+    try:
+        assert await store.load_package("c1") is None
+        after = await after_restart.settled("c1")
+        assert after.analyzed_through_turn == 3
+        assert after.model_dump(exclude={"updated_at"}) == before.model_dump(exclude={"updated_at"})
+    finally:
+        await after_restart.close()
+        await store.close()
+
+
+async def test_an_evicted_unsaved_package_is_used_again_not_read_back(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "context.sqlite3")
+    engine = build_engine(Settings(embeddings=False))
+    live = LiveContext(store, engine.analyse, max_cached=1, save_delay_s=60)
+    try:
+        first = await _conversation(live, "c1")
+        await _conversation(live, "c2")  # evicts c1 from the cache before anything was saved
+        assert "c1" not in live._live and await store.load_package("c1") is None
+        again = await live.package("c1")
+        assert again is first  # the analysed package, not a fresh restore from the store
+    finally:
+        await live.close()
+        await store.close()
+    reopened = SQLiteStore(tmp_path / "context.sqlite3")
+    try:  # closing saved both
+        assert (await reopened.load_package("c1")).analyzed_through_turn == 3  # type: ignore[union-attr]
+        assert (await reopened.load_package("c2")).analyzed_through_turn == 3  # type: ignore[union-attr]
+    finally:
+        await reopened.close()
+
+
+async def test_a_deleted_conversation_is_not_saved_back_by_a_pending_save(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path / "context.sqlite3")
+    store.saves = []
+    engine = build_engine(Settings(embeddings=False))
+    live = LiveContext(store, engine.analyse, save_delay_s=0.2)
+    try:
+        await _conversation(live, "c1")
+        await _conversation(live, "c2")
+        counts = await live.delete_customer_data("default", "cust-c1")
+        assert (counts.conversations, counts.packages) == (1, 1)  # the unsaved package counts as deleted
+        assert "c1" not in live._unsaved
+        await asyncio.sleep(0.5)
+        assert store.saves == [["c1"], ["c2"]]  # c1 only as part of its deletion, never after it
+        assert await store.load_package("c2") is not None
+        with pytest.raises(NotFoundError):
+            await store.get_conversation("c1")
+    finally:
+        await live.close()
+        await store.close()
