@@ -25,7 +25,7 @@ from server.analysis.embedding import Embedder
 from server.analysis.engine import Engine, build_engine, open_embedder
 from server.api.auth import TenantInterceptor
 from server.api.conversations import ConversationServicer
-from server.api.interceptors import ErrorInterceptor
+from server.api.interceptors import ErrorHook, ErrorInterceptor
 from server.api.keys import ApiKeys
 from server.api.quotas import RateLimiter, StreamCap
 from server.api.metrics import MetricsServicer
@@ -118,8 +118,7 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         max_id_chars=settings.max_id_chars,
     )
     monitor = runtime.monitor = _monitor(runtime)
-    server = aio.server(interceptors=[ErrorInterceptor(observe_rpc, monitor.seen), tenant_interceptor(settings)],
-                        options=server_options(settings))
+    server = aio.server(interceptors=interceptors(settings, monitor.seen), options=server_options(settings))
     pb_grpc.add_ConversationServiceServicer_to_server(
         ConversationServicer(runtime.live, limits, settings.stream_queue_size), server
     )
@@ -143,6 +142,11 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
     runtime.tasks.append(asyncio.create_task(_housekeeping(runtime)))
     runtime.tasks.append(asyncio.create_task(monitor.run()))
     return server, port, runtime
+
+
+def interceptors(settings: Settings, on_error: ErrorHook | None = None) -> list[aio.ServerInterceptor]:
+    """What every call passes: errors to statuses and per-method metrics, then API keys and quotas."""
+    return [ErrorInterceptor(observe_rpc, on_error), tenant_interceptor(settings)]
 
 
 def tenant_interceptor(settings: Settings) -> TenantInterceptor:
