@@ -1,6 +1,6 @@
 """What the interceptors cost per call: calls/s and server CPU per call, beside bare gRPC.
 
-    python bench/rpc_overhead.py [--rounds 7] [--seconds 2] [--concurrency 16] [--baseline REV]
+    python bench/rpc_overhead.py [--rounds 7] [--seconds 2] [--concurrency 16] [--calls 20000] [--baseline REV]
 
 Starts one grpc.aio server per stack, each in its own process on 127.0.0.1 port 0,
 serving a ConversationService whose AppendTurn answers at once (the real protobuf
@@ -12,12 +12,18 @@ bite, so every check runs. Each round drives every stack in a shuffled order, cl
 loop, --concurrency calls in flight from this process for --seconds, and reads the
 server's CPU time (user + system, all threads) from /proc/<pid>/stat. The machine may
 be shared, so rounds interleave and the table shows medians with ratios against bare.
+
+A second table isolates the Python work: in this process, each stack's interceptors
+are chained as grpc.aio chains them and one call is resolved and run (decode, the
+servicer, encode) --calls times with a stand-in context, timed by process_time, the
+stacks interleaved over the same rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
 import json
 import multiprocessing
@@ -28,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +144,61 @@ async def measure(targets: dict[str, tuple[int, int]], args: argparse.Namespace)
     return results
 
 
+@dataclass(frozen=True)
+class Details:
+    method: str
+    invocation_metadata: tuple[tuple[str, str], ...]
+
+
+class StandInContext:
+    """What the interceptors ask of a call's context."""
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return METADATA
+
+    def code(self) -> None:
+        return None
+
+
+async def path_cost(stack: list[aio.ServerInterceptor], calls: int) -> float:
+    """Microseconds of CPU to resolve and run one call through ``stack``, as grpc.aio would."""
+    handler = grpc.unary_unary_rpc_method_handler(Instant().AppendTurn, pb.AppendTurnRequest.FromString,
+                                                  pb.AppendTurnResponse.SerializeToString)
+
+    async def resolve(chain: Any, details: Any) -> Any:  # grpc.aio's _run_interceptor
+        interceptor = next(chain, None)
+        if interceptor is None:
+            return handler
+        return await interceptor.intercept_service(functools.partial(resolve, chain), details)
+
+    details = Details("/handoff.v1.ConversationService/AppendTurn", METADATA)
+    raw, context = REQUEST.SerializeToString(), StandInContext()
+    started = time.process_time()
+    for _ in range(calls):
+        found = await resolve(iter(stack), details) if stack else handler
+        request = found.request_deserializer(raw) if found.request_deserializer else raw
+        found.response_serializer(await found.unary_unary(request, context))
+    return (time.process_time() - started) / calls * 1e6
+
+
+def in_process(stacks: dict[str, str | None], args: argparse.Namespace) -> dict[str, list[tuple[float, float]]]:
+    built = {stack: stack_interceptors(stack, folder) for stack, folder in stacks.items()}
+    results: dict[str, list[tuple[float, float]]] = {stack: [] for stack in stacks}
+
+    async def run() -> None:
+        for stack in built:
+            await path_cost(built[stack], args.calls // 10)
+        for _ in range(args.rounds):
+            order = list(built)
+            random.shuffle(order)
+            for stack in order:
+                cost = await path_cost(built[stack], args.calls)
+                results[stack].append((1e6 / cost, cost))
+
+    asyncio.run(run())
+    return results
+
+
 def table(results: dict[str, list[tuple[float, float]]]) -> str:
     bare_rate = statistics.median(r for r, _ in results["bare"])
     bare_cpu = statistics.median(c for _, c in results["bare"])
@@ -161,6 +223,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--calls", type=int, default=20000, help="calls per round in the in-process table")
     parser.add_argument("--baseline", metavar="REV", help="also measure the interceptors of this git revision")
     args = parser.parse_args()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -182,9 +245,13 @@ def main() -> None:
             for process in processes.values():
                 process.terminate()
                 process.join(10)
-    print(f"AppendTurn answered at once, {args.concurrency} in flight, {args.rounds} rounds of {args.seconds:g} s, "
-          f"medians; server CPU is user + system of the server process")
+        alone = in_process(stacks, args)
+    print(f"Real servers: AppendTurn answered at once, {args.concurrency} in flight, {args.rounds} rounds of "
+          f"{args.seconds:g} s, medians; CPU is user + system of the server process")
     print(table(results))
+    print(f"\nIn process: one call resolved and run (decode, servicer, encode), {args.calls} calls a round, "
+          f"{args.rounds} rounds, medians; calls/s is 1 / CPU per call")
+    print(table(alone))
 
 
 if __name__ == "__main__":
