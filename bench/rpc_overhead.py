@@ -6,8 +6,9 @@ Starts one grpc.aio server per stack, each in its own process on 127.0.0.1 port 
 serving a ConversationService whose AppendTurn answers at once (the real protobuf
 serialisers, no store): ``bare`` has no interceptors, ``current`` the ones
 ``server.app.interceptors`` installs, and with --baseline ``REV`` the interceptors of
-that git revision (its server/api/interceptors.py and server/api/auth.py, loaded next
-to today's modules). API keys are configured and the rate limit is set too high to
+that git revision (its interceptors, auth, quotas and observability modules, loaded
+next to today's; a revision from before the one call interceptor, d976467 or earlier).
+API keys are configured and the rate limit is set too high to
 bite, so every check runs. Each round drives every stack in a shuffled order, closed
 loop, --concurrency calls in flight from this process for --seconds, and reads the
 server's CPU time (user + system, all threads) from /proc/<pid>/stat. The machine may
@@ -50,6 +51,9 @@ from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc  # noqa: E402
 KEY = "bench-key"
 METADATA = (("authorization", f"Bearer {KEY}"),)
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+# what a baseline revision's stack is made of; the rest of the server is today's
+BASELINE = {"interceptors": "server/api/interceptors.py", "auth": "server/api/auth.py",
+            "quotas": "server/api/quotas.py", "observability": "server/observability.py"}
 REQUEST = pb.AppendTurnRequest(conversation_id="c-0001", request_id="r-0001", role=pb.CUSTOMER,
                                text="my order 4411 has not arrived and the tracking page says nothing " * 2)
 RESPONSE = pb.AppendTurnResponse(turn=pb.Turn(turn_id=7, role=pb.CUSTOMER, text=REQUEST.text))
@@ -62,7 +66,6 @@ class Instant(pb_grpc.ConversationServiceServicer):
 
 def stack_interceptors(stack: str, baseline: str | None) -> list[aio.ServerInterceptor]:
     from server.config import Settings
-    from server.observability import observe_rpc
 
     settings = Settings(api_keys=json.dumps({"bench": [KEY]}), rate_limit_per_s=1e9, embeddings=False)
     if stack == "bare":
@@ -72,18 +75,17 @@ def stack_interceptors(stack: str, baseline: str | None) -> list[aio.ServerInter
 
         return interceptors(settings, lambda error: None)
     from server.api.keys import ApiKeys
-    from server.api.quotas import RateLimiter, StreamCap
 
-    errors, auth = (_load(Path(baseline or ""), name) for name in ("interceptors", "auth"))
-    tenants = auth.TenantInterceptor(ApiKeys.parse(settings.api_keys), RateLimiter(settings.rate_limit_per_s),
-                                     StreamCap(settings.max_streams_per_tenant))
-    return [errors.ErrorInterceptor(observe_rpc, lambda error: None), tenants]
+    errors, auth, quotas, observability = (_load(Path(baseline or ""), name) for name in BASELINE)
+    tenants = auth.TenantInterceptor(ApiKeys.parse(settings.api_keys), quotas.RateLimiter(settings.rate_limit_per_s),
+                                     quotas.StreamCap(settings.max_streams_per_tenant))
+    return [errors.ErrorInterceptor(observability.observe_rpc, lambda error: None), tenants]
 
 
 def _load(folder: Path, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"baseline_{name}", folder / f"{name}.py")
     assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look it up
     spec.loader.exec_module(module)
     return module
 
@@ -211,9 +213,9 @@ def table(results: dict[str, list[tuple[float, float]]]) -> str:
 
 
 def baseline_folder(rev: str, into: Path) -> Path:
-    for name in ("interceptors", "auth"):
-        text = subprocess.run(["git", "show", f"{rev}:server/api/{name}.py"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout
+    for name, path in BASELINE.items():
+        text = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True,
+                              text=True).stdout
         (into / f"{name}.py").write_text(text)
     return into
 
@@ -238,7 +240,7 @@ def main() -> None:
         try:
             for process in processes.values():
                 process.start()
-            found = dict(ports.get(timeout=120) for _ in processes)
+            found = dict(ports.get(timeout=60) for _ in processes)
             targets = {stack: (found[stack], processes[stack].pid or 0) for stack in stacks}
             results = asyncio.run(measure(targets, args))
         finally:
