@@ -202,13 +202,15 @@ def in_process(stacks: dict[str, str | None], args: argparse.Namespace) -> dict[
 
 
 def table(results: dict[str, list[tuple[float, float]]]) -> str:
-    bare_rate = statistics.median(r for r, _ in results["bare"])
-    bare_cpu = statistics.median(c for _, c in results["bare"])
+    """Medians; ``+us/call`` is the median of each round's difference from bare in that round."""
+    bare = results["bare"]
+    bare_rate, bare_cpu = statistics.median(r for r, _ in bare), statistics.median(c for _, c in bare)
     lines = [f"{'stack':<10} {'calls/s':>9} {'x bare':>7} {'CPU us/call':>12} {'x bare':>7} {'+us/call':>9}"]
     for stack, rows in results.items():
         rate, cpu = statistics.median(r for r, _ in rows), statistics.median(c for _, c in rows)
+        added = statistics.median(c - b for (_, c), (_, b) in zip(rows, bare, strict=True))
         lines.append(f"{stack:<10} {rate:>9.0f} {rate / bare_rate:>7.2f} {cpu:>12.1f} {cpu / bare_cpu:>7.2f} "
-                     f"{cpu - bare_cpu:>9.1f}")
+                     f"{added:>9.1f}")
     return "\n".join(lines)
 
 
@@ -249,7 +251,7 @@ def main() -> None:
                 process.join(10)
         alone = in_process(stacks, args)
     print(f"Real servers: AppendTurn answered at once, {args.concurrency} in flight, {args.rounds} rounds of "
-          f"{args.seconds:g} s, medians; CPU is user + system of the server process")
+          f"{args.seconds:g} s, medians (+us/call: of each round's difference from bare); CPU is user + system of the server process")
     print(table(results))
     print(f"\nIn process: one call resolved and run (decode, servicer, encode), {args.calls} calls a round, "
           f"{args.rounds} rounds, medians; calls/s is 1 / CPU per call")
