@@ -4,7 +4,8 @@
 
 Starts one grpc.aio server per stack, each in its own process on 127.0.0.1 port 0,
 serving a ConversationService whose AppendTurn answers at once (the real protobuf
-serialisers, no store): ``bare`` has no interceptors, ``current`` the ones
+serialisers, no store): ``bare`` has no interceptors, ``noop`` one that hands the
+handler back untouched (the floor for any interceptor), ``current`` the ones
 ``server.app.interceptors`` installs, and with --baseline ``REV`` the interceptors of
 that git revision (its interceptors, auth, quotas and observability modules, loaded
 next to today's; a revision from before the one call interceptor, d976467 or earlier).
@@ -64,12 +65,21 @@ class Instant(pb_grpc.ConversationServiceServicer):
         return RESPONSE
 
 
+class PassThrough(aio.ServerInterceptor):
+    """The floor: what having any interceptor at all costs."""
+
+    async def intercept_service(self, continuation: Any, details: Any) -> Any:
+        return await continuation(details)
+
+
 def stack_interceptors(stack: str, baseline: str | None) -> list[aio.ServerInterceptor]:
     from server.config import Settings
 
     settings = Settings(api_keys=json.dumps({"bench": [KEY]}), rate_limit_per_s=1e9, embeddings=False)
     if stack == "bare":
         return []
+    if stack == "noop":
+        return [PassThrough()]
     if stack == "current":
         from server.app import interceptors
 
@@ -234,7 +244,7 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
     with tempfile.TemporaryDirectory() as tmp:
-        stacks: dict[str, str | None] = {"bare": None, "current": None}
+        stacks: dict[str, str | None] = {"bare": None, "noop": None, "current": None}
         if args.baseline:
             stacks[args.baseline] = str(baseline_folder(args.baseline, Path(tmp)))
         processes = {stack: context.Process(target=serve, args=(stack, folder, ports), daemon=True)
@@ -251,7 +261,8 @@ def main() -> None:
                 process.join(10)
         alone = in_process(stacks, args)
     print(f"Real servers: AppendTurn answered at once, {args.concurrency} in flight, {args.rounds} rounds of "
-          f"{args.seconds:g} s, medians (+us/call: of each round's difference from bare); CPU is user + system of the server process")
+          f"{args.seconds:g} s, medians (+us/call: of each round's difference from bare); CPU is user + system "
+          "of the server process")
     print(table(results))
     print(f"\nIn process: one call resolved and run (decode, servicer, encode), {args.calls} calls a round, "
           f"{args.rounds} rounds, medians; calls/s is 1 / CPU per call")
