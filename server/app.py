@@ -1,8 +1,8 @@
 """Builds the server: ``build_server(settings) -> (server, port, runtime)``.
 
 Health checking and reflection are registered so ``grpcurl -plaintext HOST:PORT
-list`` works; every service goes through the one error interceptor, and every
-call but health and reflection through the tenant interceptor (API keys, quotas).
+list`` works; every call goes through the one call interceptor (errors, metrics),
+and every call but health and reflection through its tenant gate (API keys, quotas).
 TLS (and mutual TLS) when the settings name a certificate.
 """
 
@@ -23,9 +23,9 @@ from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from server.analysis.embedding import Embedder
 from server.analysis.engine import Engine, build_engine, open_embedder
-from server.api.auth import TenantInterceptor
+from server.api.auth import TenantGate
 from server.api.conversations import ConversationServicer
-from server.api.interceptors import ErrorInterceptor
+from server.api.interceptors import CallInterceptor, ErrorHook
 from server.api.keys import ApiKeys
 from server.api.quotas import RateLimiter, StreamCap
 from server.api.metrics import MetricsServicer
@@ -120,8 +120,7 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
         max_id_chars=settings.max_id_chars,
     )
     monitor = runtime.monitor = _monitor(runtime)
-    server = aio.server(interceptors=[ErrorInterceptor(observe_rpc, monitor.seen), tenant_interceptor(settings)],
-                        options=server_options(settings))
+    server = aio.server(interceptors=interceptors(settings, monitor.seen), options=server_options(settings))
     pb_grpc.add_ConversationServiceServicer_to_server(
         ConversationServicer(runtime.live, limits, settings.stream_queue_size), server
     )
@@ -147,9 +146,14 @@ async def build_server(settings: Settings, runtime: Runtime | None = None) -> tu
     return server, port, runtime
 
 
-def tenant_interceptor(settings: Settings) -> TenantInterceptor:
+def interceptors(settings: Settings, on_error: ErrorHook | None = None) -> list[aio.ServerInterceptor]:
+    """What every call passes: errors to statuses and per-method metrics, API keys and quotas."""
+    return [CallInterceptor(observe_rpc, on_error, tenant_gate(settings))]
+
+
+def tenant_gate(settings: Settings) -> TenantGate:
     """API keys to tenants, and each tenant's rate limit and stream cap."""
-    return TenantInterceptor(
+    return TenantGate(
         ApiKeys.parse(settings.api_keys),
         RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
         StreamCap(settings.max_streams_per_tenant),

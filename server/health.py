@@ -111,7 +111,7 @@ class Health:
         task.add_done_callback(self._pending.discard)
 
     def seen(self, error: BaseException) -> None:
-        """The error interceptor's hook: an unavailable store seen in a call marks it down."""
+        """The call interceptor's hook: an unavailable store seen in a call marks it down."""
         if isinstance(error, StoreUnavailableError):
             self.mark(Dependency.STORE, False)
         elif isinstance(error, KnowledgeUnavailableError):

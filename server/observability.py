@@ -1,7 +1,7 @@
 """Prometheus metrics: the server's operations (RPC latency, errors, LLM calls) and handoff quality.
 
 Operational metrics live in one process-wide registry, fed by ``observe_rpc`` (the
-ErrorInterceptor's hook) and ``record_llm_call`` (server/brief/llm.py). Handoff-quality
+call interceptor's hook) and ``record_llm_call`` (server/brief/llm.py). Handoff-quality
 gauges are computed from the store when the endpoint is scraped.
 """
 
@@ -37,9 +37,15 @@ LLM_CALLS = Counter("handoff_llm_calls", "LLM calls by model and outcome (ok | t
 SCRAPE_TIMEOUT_S = 10.0
 
 
+_RPC_SECONDS_BY: dict[tuple[str, str], Histogram] = {}  # labels() validates and locks on every call; a call may not
+
+
 def observe_rpc(method: str, code: str, seconds: float) -> None:
-    """The ErrorInterceptor's hook: one observation per finished call."""
-    RPC_SECONDS.labels(method, code).observe(seconds)
+    """The call interceptor's hook: one observation per finished call."""
+    timer = _RPC_SECONDS_BY.get((method, code))
+    if timer is None:  # methods the server resolved and status names: a bounded set
+        timer = _RPC_SECONDS_BY[method, code] = RPC_SECONDS.labels(method, code)
+    timer.observe(seconds)
     if code != "OK":
         RPC_ERRORS.labels(method, code).inc()
 

@@ -1,19 +1,18 @@
-"""The tenant interceptor: who is calling (their API key), and whether they may now.
+"""The tenant gate: who is calling (their API key), and whether they may now.
 
 With keys configured, every call but health checking and reflection must carry
 ``authorization: Bearer <key>`` (or ``x-api-key: <key>``); the key names the
 tenant. With none, every call is tenant ``default``. The tenant is set in
 ``server.api.tenancy.CURRENT_TENANT`` for the servicer, and the tenant's rate
-limit and stream cap are applied. It sits inside the error interceptor, which
-turns its errors into statuses.
+limit and stream cap are applied. The call interceptor (server.api.interceptors)
+passes every call through it after decoding the request, and turns its errors into
+statuses.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from contextvars import Token
 
-import grpc
 from grpc import aio
 
 from server.api.keys import ApiKeys
@@ -35,11 +34,22 @@ def presented_key(metadata: tuple[tuple[str, str | bytes], ...] | None) -> str:
     return ""
 
 
-class TenantInterceptor(aio.ServerInterceptor):
+class TenantGate:
+    """A call's key to its tenant, then the tenant's rate limit and stream cap; the tenant set for the servicer.
+
+    The call interceptor (server.api.interceptors) asks ``for_method`` once per method
+    and then ``enter``/``leave`` around every unary-response call and ``open_stream``/
+    ``close_stream`` around every streaming one. The metadata is read from the call's
+    context, so nothing here is per call but the call itself.
+    """
+
     def __init__(self, keys: ApiKeys, limiter: RateLimiter, streams: StreamCap) -> None:
         self.keys = keys
         self.limiter = limiter
         self.streams = streams
+
+    def for_method(self, method: str) -> TenantGate | OpenGate:
+        return OPEN if method.startswith(OPEN_SERVICES) else self
 
     def tenant_of(self, metadata: tuple[tuple[str, str | bytes], ...] | None) -> str:
         if not self.keys:
@@ -52,52 +62,43 @@ class TenantInterceptor(aio.ServerInterceptor):
             raise UnauthenticatedError("unknown API key; " + MISSING[len("this server needs an API key: ") :])
         return tenant
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(details)
-        if handler is None or details.method.startswith(OPEN_SERVICES):
-            return handler
-        metadata = details.invocation_metadata
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                self._unary(metadata, handler.unary_unary), handler.request_deserializer, handler.response_serializer
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                self._unary(metadata, handler.stream_unary), handler.request_deserializer, handler.response_serializer
-            )
-        wrap = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
-        behaviour = handler.unary_stream or handler.stream_stream
-        return wrap(self._stream(metadata, behaviour), handler.request_deserializer, handler.response_serializer)
-
-    def _admit(self, metadata: Any) -> str:
-        tenant = self.tenant_of(metadata)
+    def admit(self, context: aio.ServicerContext) -> str:
+        tenant = self.tenant_of(context.invocation_metadata() if self.keys else None)
         self.limiter.take(tenant)
         return tenant
 
-    def _unary(self, metadata: Any, behaviour: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def wrapper(request: Any, context: aio.ServicerContext) -> Any:
-            token = CURRENT_TENANT.set(self._admit(metadata))
-            try:
-                return await behaviour(request, context)
-            finally:
-                CURRENT_TENANT.reset(token)
+    def enter(self, context: aio.ServicerContext) -> Token[str] | None:
+        return CURRENT_TENANT.set(self.admit(context))
 
-        return wrapper
+    def leave(self, token: Token[str] | None) -> None:
+        if token is not None:
+            CURRENT_TENANT.reset(token)
 
-    def _stream(self, metadata: Any, behaviour: Callable[..., AsyncIterator[Any]]) -> Callable[..., AsyncIterator[Any]]:
-        async def wrapper(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-            tenant = self._admit(metadata)
-            self.streams.open(tenant)
-            # each call runs in its own task; a generator may be closed from another context, so no reset
-            CURRENT_TENANT.set(tenant)
-            try:
-                async for response in behaviour(request, context):
-                    yield response
-            finally:
-                self.streams.close(tenant)
+    def open_stream(self, context: aio.ServicerContext) -> str:
+        tenant = self.admit(context)
+        self.streams.open(tenant)
+        # each call runs in its own task; a generator may be closed from another context, so no reset
+        CURRENT_TENANT.set(tenant)
+        return tenant
 
-        return wrapper
+    def close_stream(self, tenant: str) -> None:
+        self.streams.close(tenant)
+
+
+class OpenGate:
+    """Health checking and reflection, and a server without tenancy: anyone, any time, tenant untouched."""
+
+    def enter(self, context: aio.ServicerContext) -> None:
+        return None
+
+    def leave(self, token: Token[str] | None) -> None:
+        pass
+
+    def open_stream(self, context: aio.ServicerContext) -> str:
+        return ""
+
+    def close_stream(self, tenant: str) -> None:
+        pass
+
+
+OPEN = OpenGate()

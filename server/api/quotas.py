@@ -28,7 +28,9 @@ class RateLimiter:
         if self.rate <= 0:
             return
         now = self._clock()
-        bucket = self._buckets.setdefault(tenant, _Bucket(self.burst, now))
+        bucket = self._buckets.get(tenant)
+        if bucket is None:
+            bucket = self._buckets[tenant] = _Bucket(self.burst, now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rate)
         bucket.at = now
         if bucket.tokens < 1:

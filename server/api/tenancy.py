@@ -1,6 +1,6 @@
-"""The caller's tenant, as the tenant interceptor found it, and the ownership check.
+"""The caller's tenant, as the tenant gate found it, and the ownership check.
 
-The interceptor (server.api.auth) sets ``CURRENT_TENANT`` around every call;
+The tenant gate (server.api.auth) sets ``CURRENT_TENANT`` around every call;
 servicers read it with ``tenant()``. A conversation of another tenant answers
 exactly as one that does not exist, so a caller cannot learn that it does.
 """
