@@ -34,12 +34,18 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 def is_substantive(turn: Turn) -> bool:
     """Worth comparing: not a pleasantry ("anything else?") and long enough to mean something."""
-    return not _CLOSINGS.search(turn.text) and len(content_words(turn.text)) >= MIN_CONTENT_WORDS
+    return turn.once(_substantive)
+
+
+def _substantive(text: str) -> bool:
+    return not _CLOSINGS.search(text) and len(content_words(text)) >= MIN_CONTENT_WORDS
 
 
 def repeats(turns: Sequence[Turn], threshold: float) -> list[tuple[Turn, Turn]]:
-    """Pairs (earlier, later) of substantive turns that say the same thing again."""
-    kept = [(t, content_words(t.text)) for t in turns if is_substantive(t)]
+    """Pairs (earlier, later) of substantive turns that say the same thing again.
+
+    Each turn's words are read once and kept on it: the window is compared again every turn."""
+    kept = [(t, t.once(content_words)) for t in turns if is_substantive(t)]
     pairs: list[tuple[Turn, Turn]] = []
     for i, (later, words) in enumerate(kept):
         for earlier, before in kept[:i]:
