@@ -78,7 +78,7 @@ class Turn(Model):
         if text != self.text:
             results = {}
             object.__setattr__(self, "_memo", (self.text, results))
-        key = (fn, *args)
+        key = (fn, *args) if args else fn
         try:
             return results[key]  # type: ignore[no-any-return]
         except KeyError:
