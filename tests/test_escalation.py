@@ -13,7 +13,9 @@ from server.context.model import (
     BotAction, ContextPackage, Decision, Escalation, Issue, Outcome, Role, Sentiment, SentimentPoint, Turn,
 )
 from server.errors import InvalidArgumentError
-from server.escalation import EscalationPolicy, EscalationStep, cues, decide, load_policy, similarity, unavailable_message
+from server.escalation import (
+    EscalationPolicy, EscalationStep, cues, decide, load_policy, similarity, unavailable_message,
+)
 from server.escalation.cues import asks_for_human
 
 ROLES = {"c": Role.CUSTOMER, "b": Role.BOT, "s": Role.SYSTEM}

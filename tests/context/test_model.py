@@ -26,7 +26,8 @@ def turn(text: str = "Can I talk to a real person?") -> Turn:
 
 def test_once_computes_once_per_text_and_arguments() -> None:
     t, upper = turn("hello"), Counted()
-    assert [t.once(upper), t.once(upper), t.once(upper, "!"), t.once(upper, "!")] == ["HELLO", "HELLO", "HELLO!", "HELLO!"]
+    got = [t.once(upper), t.once(upper), t.once(upper, "!"), t.once(upper, "!")]
+    assert got == ["HELLO", "HELLO", "HELLO!", "HELLO!"]
     assert upper.texts == ["hello", "hello"]  # once without, once with the argument
 
 
