@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,9 @@ from server.context.model import (
     BotAction, ContextPackage, Decision, Escalation, Issue, Outcome, Role, Sentiment, SentimentPoint, Turn,
 )
 from server.errors import InvalidArgumentError
-from server.escalation import EscalationPolicy, EscalationStep, decide, load_policy, unavailable_message
+from server.escalation import (
+    EscalationPolicy, EscalationStep, cues, decide, load_policy, similarity, unavailable_message,
+)
 from server.escalation.cues import asks_for_human
 
 ROLES = {"c": Role.CUSTOMER, "b": Role.BOT, "s": Role.SYSTEM}
@@ -148,3 +152,66 @@ def test_brief_is_prepared_once_when_the_decision_turns_to_soon() -> None:
     step(p)
     step(p)
     assert [e.decision for e in prepared] == [Decision.SOON]
+
+
+# Read again on every later turn: a request, an amount above the default limit (not above 100),
+# a bot that admits a limit and asks the same again, a phrase only a deployment's policy counts,
+# and at the end a customer who says it worked.
+LONG = [
+    ("c", "My order hasn't arrived and I want my $80 back."),
+    ("b", "Sorry to hear that. Could you give me your order number please?"),
+    ("c", "It's 4471923. Can I talk to a real person?"),
+    ("b", "I'm not able to approve a refund of that size."),
+    ("b", "Could you please give me your order number?"),
+    ("c", "I already told you! Please call me back."),
+    ("c", "Never mind, that worked, thanks!"),
+]
+CALL_ME = EscalationPolicy(human_phrases=[r"\bcall me\b"], max_bot_refund=100.0)
+
+
+def counting(fn: Callable[..., object], seen: Counter[str]) -> Callable[..., object]:
+    def counted(text: str, *args: object) -> object:
+        seen[text] += 1
+        return fn(text, *args)
+
+    return counted
+
+
+def test_each_turns_cues_are_read_once_however_many_turns_follow(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Counter[str]] = {}
+    for module, name in [(cues, "asks_for_human"), (cues, "authority_need"), (cues, "bot_admits_limit"),
+                         (cues, "sounds_resolved"), (cues, "frustration_cue"), (similarity, "content_words")]:
+        seen[name] = Counter()
+        monkeypatch.setattr(module, name, counting(getattr(module, name), seen[name]))
+    p = ContextPackage(conversation_id="t")
+    for i, (role, text) in enumerate(LONG, 1):
+        p.transcript.append(Turn(id=i, role=ROLES[role], text=text))
+        decide(p)
+        decide(p, CALL_ME)
+    customer = [text for role, text in LONG if role == "c"]
+    for name in ("asks_for_human", "authority_need", "frustration_cue"):
+        assert [seen[name][text] for text in customer] == [2 if name != "frustration_cue" else 1] * len(customer), name
+    assert [seen["bot_admits_limit"][text] for role, text in LONG if role == "b"] == [1, 1, 1]
+    assert seen["sounds_resolved"][LONG[-1][1]] == 1  # held against every request before it, read once
+    assert max(seen["content_words"].values()) <= 2  # is it worth comparing, then its words: once each
+
+
+def test_remembered_cues_decide_as_fresh_turns_do_under_each_policy() -> None:
+    kept = ContextPackage(conversation_id="t")
+    differed = False
+    for i, (role, text) in enumerate(LONG, 1):
+        kept.transcript.append(Turn(id=i, role=ROLES[role], text=text))
+        kept.analyzed_through_turn = i
+        by_policy = [decide(kept, policy) for policy in (EscalationPolicy(), CALL_ME)]
+        assert by_policy == [decide(package_of(*LONG[:i]), policy) for policy in (EscalationPolicy(), CALL_ME)]
+        differed |= by_policy[0].reasons != by_policy[1].reasons
+    assert differed  # the policies read these turns differently: the memo must keep them apart
+
+
+def test_a_turn_whose_text_changes_is_read_again() -> None:
+    p = package_of(("c", "Can I talk to a real person?"))
+    assert decide(p).decision is Decision.NOW
+    p.transcript[0] = p.transcript[0].model_copy(update={"text": "Where is my parcel?"})
+    assert "asked_for_human" not in codes(decide(p).reasons)
+    p.transcript[0].text = "Get me a supervisor."
+    assert "asked_for_human" in codes(decide(p).reasons)

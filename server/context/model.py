@@ -7,7 +7,9 @@ Proto messages never reach this module; the api layer translates.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from enum import StrEnum
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,13 +48,42 @@ class BotAction(Model):
     detail: str = ""
 
 
+R = TypeVar("R")
+
+
 class Turn(Model):
+    # What ``once`` computed from ``text``: a slot pydantic knows nothing of, so it is never
+    # serialised, compared, pickled or carried into a copy (a copy starts empty, whatever
+    # its text), and it goes when the turn goes. Not a PrivateAttr: those cost every Turn
+    # built or loaded a few microseconds, and every read a slow ``__getattr__``.
+    __slots__ = ("_memo",)
+
     id: int  # 1-based position in the conversation, assigned by the store
     role: Role
     text: str
     request_id: str = ""
     created_at: float = 0.0
     action: BotAction | None = None
+
+    def once(self, fn: Callable[..., R], *args: Hashable) -> R:
+        """``fn(self.text, *args)``, computed once for this text and kept on the turn.
+
+        For pure functions of the text (and hashable settings) read again on every later
+        turn. ``fn`` is part of the key: pass a module-level function, not a new lambda.
+        The memo starts again when the text is changed in place."""
+        try:
+            text, results = self._memo  # type: ignore[has-type]
+        except AttributeError:
+            text = None
+        if text != self.text:
+            results = {}
+            object.__setattr__(self, "_memo", (self.text, results))
+        key = (fn, *args) if args else fn
+        try:
+            return results[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = results[key] = fn(self.text, *args)
+            return value
 
 
 class Fact(Model):

@@ -2,7 +2,9 @@
 
 These are the signals the other analysers may not give: a customer asking for a
 person, a request that needs authority the bot lacks, a customer saying it is
-solved, frustration about a delay. Each function looks at one turn's text.
+solved, frustration about a delay. Each function looks at one turn's text and is
+pure, so escalation reads it once per turn and keeps it there (``Turn.once``)
+instead of re-reading the whole transcript on every turn.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _from_cues(package: ContextPackage) -> Frustration:
     level = 0.0
     for t in package.transcript:
         if t.role is Role.CUSTOMER:
-            level = max(cues.frustration_cue(t.text), CARRY * level)
+            level = max(t.once(cues.frustration_cue), CARRY * level)
             levels.append((t.id, level))
     if not levels:
         return Frustration()

@@ -42,7 +42,7 @@ def near_resolution_hold(package: ContextPackage, soft: float, policy: Escalatio
 def _nearness(package: ContextPackage) -> tuple[float, list[int], str]:
     said = [t for t in package.transcript if t.role is Role.CUSTOMER][-2:]
     for t in reversed(said):
-        if cues.sounds_resolved(t.text):
+        if t.once(cues.sounds_resolved):
             return 1.0, [t.id], "The customer says it is solved"
     steps = steps_of(package)
     last = package.transcript[-1].id if package.transcript else 0

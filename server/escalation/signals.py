@@ -3,7 +3,9 @@
 Each signal has a code (the policy's weight key), a strength in 0..1, a short
 explanation and the turn ids it rests on. The analysers' output is used when it
 is there (sentiment points, steps, issue); the transcript is read directly for
-what they may not give (a request for a person, authority, loops).
+what they may not give (a request for a person, authority, loops). The whole
+transcript is read again on every turn, so each turn's text cues are computed
+once and kept on the turn (``Turn.once``), per policy setting they depend on.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def asked_for_human(package: ContextPackage, policy: EscalationPolicy) -> Signal
     flagged = {p.turn_id for p in package.sentiment.points if "asks_for_human" in p.signals}
     asks = [
         t.id for t in customer_turns(package)
-        if t.id in flagged or cues.asks_for_human(t.text, policy.human_phrases)
+        if t.id in flagged or t.once(cues.asks_for_human, tuple(policy.human_phrases))
     ]
     if not asks or _resolved_since(package, asks[-1]):
         return None
@@ -68,11 +70,12 @@ def asked_for_human(package: ContextPackage, policy: EscalationPolicy) -> Signal
 def needs_authority(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
     why: list[str] = []
     ids: list[int] = []
+    phrases = tuple(policy.authority_phrases)
     for t in package.transcript:
         need = ""
         if t.role is Role.CUSTOMER:
-            need = cues.authority_need(t.text, policy.max_bot_refund, policy.authority_phrases)
-        elif t.role is Role.BOT and cues.bot_admits_limit(t.text):
+            need = t.once(cues.authority_need, policy.max_bot_refund, phrases)
+        elif t.role is Role.BOT and t.once(cues.bot_admits_limit):
             need = "the bot said it cannot grant the request"
         if need:
             why.append(need)
@@ -178,4 +181,4 @@ def _steps_failed_again(package: ContextPackage) -> dict[str, list[int]]:
 
 def _resolved_since(package: ContextPackage, turn_id: int) -> bool:
     """The customer has since said it is solved (a request made before no longer stands)."""
-    return any(t.id > turn_id and cues.sounds_resolved(t.text) for t in customer_turns(package))
+    return any(t.id > turn_id and t.once(cues.sounds_resolved) for t in customer_turns(package))

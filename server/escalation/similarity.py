@@ -25,6 +25,13 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
 
 
+def _kept_words(text: str) -> str:
+    """The content words as one string, the compact form a turn keeps (a set costs 0.7-2.3 kB;
+    words have no spaces). Not interned: some 3.12 releases never free interned strings
+    (cpython#113993), and a customer's words must go with the turn."""
+    return " ".join(content_words(text))
+
+
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     """Overlap of content words (Dice), 0..1: cheap and robust to rewording order."""
     if not a or not b:
@@ -34,12 +41,18 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 def is_substantive(turn: Turn) -> bool:
     """Worth comparing: not a pleasantry ("anything else?") and long enough to mean something."""
-    return not _CLOSINGS.search(turn.text) and len(content_words(turn.text)) >= MIN_CONTENT_WORDS
+    return turn.once(_substantive)
+
+
+def _substantive(text: str) -> bool:
+    return not _CLOSINGS.search(text) and len(content_words(text)) >= MIN_CONTENT_WORDS
 
 
 def repeats(turns: Sequence[Turn], threshold: float) -> list[tuple[Turn, Turn]]:
-    """Pairs (earlier, later) of substantive turns that say the same thing again."""
-    kept = [(t, content_words(t.text)) for t in turns if is_substantive(t)]
+    """Pairs (earlier, later) of substantive turns that say the same thing again.
+
+    Each turn's words are read once and kept on it, as the window is compared again every turn."""
+    kept = [(t, frozenset(t.once(_kept_words).split())) for t in turns if is_substantive(t)]
     pairs: list[tuple[Turn, Turn]] = []
     for i, (later, words) in enumerate(kept):
         for earlier, before in kept[:i]:
