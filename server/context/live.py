@@ -29,6 +29,7 @@ from server.privacy.redact import NO_REDACTION, Redactor
 logger = logging.getLogger(__name__)
 
 Analyse = Callable[..., Awaitable[None]]  # (package, new_turns[, raw_text by turn id])
+SAVE_CHUNK = 64  # packages serialised and written per store call when saving behind the analysis
 ALL_STORED = -1  # package(min_turn_id=ALL_STORED): wait for every turn the store holds
 
 
@@ -44,6 +45,44 @@ class _Live:
     appended: dict[int, Turn] = field(default_factory=dict)  # turns this process stored, until analysed
 
 
+class _Turnstile:
+    """Lets analysis passes through a few per event-loop iteration.
+
+    Calls and analysis share one event loop, which runs every ready callback in an
+    iteration before it looks again. Were each conversation's analysis free to start at
+    once, a burst of them would sit in front of the calls that arrived meanwhile; let
+    through a few per iteration, the calls run between them, and under load the delay
+    goes to the analysis lag instead of to the calls. The more are waiting, the more go
+    through at once, so a backlog still drains."""
+
+    def __init__(self, per_iteration: int = 1, backlog_share: int = 16) -> None:
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._per_iteration = per_iteration
+        self._backlog_share = backlog_share
+        self._scheduled = False
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        ticket: asyncio.Future[None] = loop.create_future()
+        self._waiting.append(ticket)
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._release)
+        await ticket
+
+    def _release(self) -> None:
+        admit = self._per_iteration + len(self._waiting) // self._backlog_share
+        while admit and self._waiting:
+            ticket = self._waiting.popleft()
+            if not ticket.done():  # a cancelled waiter gives its place up
+                ticket.set_result(None)
+                admit -= 1
+        if self._waiting:
+            asyncio.get_running_loop().call_soon(self._release)
+        else:
+            self._scheduled = False
+
+
 class LiveContext:
     def __init__(
         self, store: ContextStore, analyse: Analyse, max_cached: int = 20_000, redactor: Redactor = NO_REDACTION,
@@ -55,6 +94,7 @@ class LiveContext:
         self._saver: asyncio.Task[None] | None = None
         self._saving = asyncio.Lock()  # a deletion waits for a save in flight, so nothing it deletes comes back
         self._closed = False
+        self._turnstile = _Turnstile()
         self.redactor = redactor  # storage redaction: what reaches the store, and what is served back
         self._analyse = analyse
         self._max_cached = max_cached
@@ -253,8 +293,10 @@ class LiveContext:
             batch, self._unsaved = self._unsaved, {}
             if not batch:
                 return
+            packages = [live.package for live in batch.values()]
             try:
-                await self.store.save_packages([live.package for live in batch.values()])
+                for start in range(0, len(packages), SAVE_CHUNK):  # serialised a chunk at a time: calls run between
+                    await self.store.save_packages(packages[start:start + SAVE_CHUNK])
             except BaseException:
                 for cid, live in batch.items():
                     self._unsaved.setdefault(cid, live)  # tried again at the next save
@@ -358,6 +400,7 @@ class LiveContext:
 
     async def _work(self, conversation_id: str, live: _Live) -> None:
         while live.dirty:
+            await self._turnstile.wait()
             live.dirty = False
             try:
                 await self._analyse_new(conversation_id, live)

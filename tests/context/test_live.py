@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from server.context.live import LiveContext
@@ -45,3 +46,45 @@ async def test_turns_appended_here_are_analysed_from_memory_and_others_from_the_
     await live.close()
     await other.store.close()
     await store.close()
+
+
+async def test_analysis_passes_let_calls_run_between_them(tmp_path: Path) -> None:
+    """A burst of conversations' analyses does not hold the event loop: a few passes go per
+    loop iteration, so whatever else is ready (a call's next step) runs in between."""
+    order: list[str] = []
+
+    async def analyse(package: ContextPackage, new_turns: list[Turn], raw: object = None) -> None:
+        order.append("analysis")
+        await _analyse(package, new_turns)
+
+    store = SQLiteStore(tmp_path / "c.sqlite3")
+    live = LiveContext(store, analyse)
+    try:
+        for i in range(100):
+            await store.create_conversation(ConversationRecord(conversation_id=f"c{i}"))
+        await asyncio.gather(*(live._get_live(f"c{i}") for i in range(100)))
+        stop = False
+
+        async def another_call() -> None:  # a call's steps: one per loop iteration
+            while not stop:
+                order.append("call")
+                await asyncio.sleep(0)
+
+        probe = asyncio.create_task(another_call())
+        await asyncio.sleep(0)
+        await asyncio.gather(*(
+            live.append_turn(f"c{i}", NewTurn(request_id="r", role=Role.CUSTOMER, text="hi"), 10) for i in range(100)
+        ))
+        for i in range(100):
+            await live.settled(f"c{i}", timeout_s=5)
+        stop = True
+        await probe
+        assert order.count("analysis") == 100
+        runs, longest = 0, 0
+        for step in order:
+            runs = runs + 1 if step == "analysis" else 0
+            longest = max(longest, runs)
+        assert longest <= 1 + 100 // 16  # without the turnstile: all 100 in one iteration
+    finally:
+        await live.close()
+        await store.close()
