@@ -215,3 +215,25 @@ def test_a_turn_whose_text_changes_is_read_again() -> None:
     assert "asked_for_human" not in codes(decide(p).reasons)
     p.transcript[0].text = "Get me a supervisor."
     assert "asked_for_human" in codes(decide(p).reasons)
+
+
+def test_a_late_label_re_runs_the_decision_only_when_a_signal_reads_what_changed() -> None:
+    from server.context.model import Issue
+    from server.escalation import EscalationStep
+
+    step = EscalationStep(beyond_bot=["fraud"])
+    billing = Issue(label="billing", confidence=0.62, complexity="medium", turn_ids=[1, 3])
+    assert not step.reads_issue_change(billing, billing.model_copy(update={"confidence": 0.71}))
+    assert not step.reads_issue_change(billing, billing.model_copy(update={"alternatives": [("refund", 0.2)]}))
+    assert step.reads_issue_change(billing, billing.model_copy(update={"label": "refund"}))
+    assert step.reads_issue_change(billing, billing.model_copy(update={"complexity": "high"}))
+    assert step.reads_issue_change(billing, billing.model_copy(update={"turn_ids": [1, 3, 5]}))
+    fraud = billing.model_copy(update={"label": "fraud"})  # kept for people: its confidence weighs in
+    assert step.reads_issue_change(fraud, fraud.model_copy(update={"confidence": 0.71}))
+    # the decision really is the same when the check says so
+    package = ContextPackage(conversation_id="c", issue=billing, analyzed_through_turn=3)
+    step(package)
+    first = package.escalation
+    package.issue = billing.model_copy(update={"confidence": 0.71})
+    step(package)
+    assert package.escalation == first

@@ -74,6 +74,11 @@ class BatchingEmbedder:
         self._worker: asyncio.Task[None] | None = None
 
     @property
+    def busy(self) -> bool:
+        """A batch is being embedded: a text queued now waits for it first."""
+        return self._worker is not None and not self._worker.done()
+
+    @property
     def backlog(self) -> int:
         """Texts waiting for a batch: a long queue means an answer is not moments away."""
         return len(self._pending)

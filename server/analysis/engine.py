@@ -44,7 +44,10 @@ class Engine:
     # How long a turn's analysis waits for the (batched) issue embedding. None waits for it
     # (evaluation); the server waits briefly and applies a late result when it lands.
     issue_wait_s: float | None = None
-    on_late_issue: Callable[[str], None] | None = None
+    # (conversation, rerun): a late label landed; rerun=False when the package steps would
+    # decide exactly as before (only the confidence or alternatives of a label that no
+    # escalation signal reads by confidence moved): the package is saved, not re-run
+    on_late_issue: Callable[[str, bool], None] | None = None
     errors: list[str] = field(default_factory=list)
     # storage redaction: what the analysers drew from a turn's raw text is redacted before any await
     redactor: Redactor = NO_REDACTION
@@ -94,6 +97,9 @@ class Engine:
             self._late.add(cid)  # the running embedding picks up the newest text when it is done
             return
         task = asyncio.ensure_future(self._embed(package))
+        if self.embedder is not None and self.embedder.busy and self.issue_wait_s is not None:
+            self._late.add(cid)  # queued behind a running batch: it will not land within the wait
+            return
         try:
             await asyncio.wait_for(asyncio.shield(task), self.issue_wait_s)
         except TimeoutError:
@@ -119,6 +125,7 @@ class Engine:
         cid = package.conversation_id
         self._in_flight.add(cid)
         done = self._done.setdefault(cid, asyncio.Event())
+        before = package.issue
         try:
             while cid in self._wanted:
                 text = self._wanted.pop(cid)
@@ -136,7 +143,7 @@ class Engine:
         if cid in self._late:
             self._late.discard(cid)
             if self.on_late_issue is not None:
-                self.on_late_issue(cid)
+                self.on_late_issue(cid, self.escalation.reads_issue_change(before, package.issue))
 
     async def _vector(self, text: str):  # type: ignore[no-untyped-def]
         if self.embedder is not None:

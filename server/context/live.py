@@ -132,12 +132,17 @@ class LiveContext:
         self._kick(conversation_id, live)
         return stored, duplicate
 
-    def touch(self, conversation_id: str) -> None:
-        """Something changed outside a turn (a late issue label): re-run the package steps, save, publish."""
+    def touch(self, conversation_id: str, rerun: bool = True) -> None:
+        """Something changed outside a turn (a late issue label): re-run the package steps, save,
+        publish; with rerun=False (nothing a step reads changed) only save it."""
         live = self._live.get(conversation_id)
-        if live is not None:
+        if live is None:
+            return
+        if rerun or self.save_delay_s <= 0:
             live.dirty = True
             self._kick(conversation_id, live)
+        else:
+            self._save_later(conversation_id, live)
 
     async def refresh(self, conversation_id: str) -> None:
         """Re-run the package steps (after outside context or a stage change)."""

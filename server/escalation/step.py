@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from server.context.model import ContextPackage, Decision, Escalation
+from server.context.model import ContextPackage, Decision, Escalation, Issue
 from server.escalation.decide import decide
 from server.escalation.policy import EscalationPolicy
 
@@ -32,6 +32,14 @@ class EscalationStep:
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
     beyond_bot: Collection[str] = ()
     on_prepare: Prepare | None = None
+
+    def reads_issue_change(self, before: Issue, after: Issue) -> bool:
+        """Whether the decision could differ between the two issues: the signals read the label,
+        its complexity and its turns, and the confidence only of labels kept for people."""
+        if (before.label, before.complexity, before.turn_ids) != (after.label, after.complexity, after.turn_ids):
+            return True
+        kept_for_people = after.label in self.beyond_bot or after.label in self.policy.beyond_bot_labels
+        return kept_for_people and before.confidence != after.confidence
 
     def __call__(self, package: ContextPackage) -> None:
         previous = package.escalation

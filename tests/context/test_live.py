@@ -88,3 +88,31 @@ async def test_analysis_passes_let_calls_run_between_them(tmp_path: Path) -> Non
     finally:
         await live.close()
         await store.close()
+
+
+async def test_a_change_no_step_reads_is_saved_without_a_new_pass(tmp_path: Path) -> None:
+    passes: list[int] = []
+
+    async def analyse(package: ContextPackage, new_turns: list[Turn], raw: object = None) -> None:
+        passes.append(len(new_turns))
+        if new_turns:
+            await _analyse(package, new_turns)
+
+    store = SQLiteStore(tmp_path / "c.sqlite3")
+    live = LiveContext(store, analyse, save_delay_s=0.05)
+    try:
+        await store.create_conversation(ConversationRecord(conversation_id="c1"))
+        await live.append_turn("c1", NewTurn(request_id="r1", role=Role.CUSTOMER, text="hi"), 10)
+        package = await live.settled("c1", timeout_s=5)
+        assert passes == [1]
+        package.issue.confidence = 0.9  # a late label moved only its confidence
+        live.touch("c1", rerun=False)
+        await asyncio.sleep(0.3)
+        assert passes == [1]
+        assert (await store.load_package("c1")).issue.confidence == 0.9  # type: ignore[union-attr]
+        live.touch("c1")  # the label itself changed: the steps run again
+        await asyncio.sleep(0.1)
+        assert passes == [1, 0]
+    finally:
+        await live.close()
+        await store.close()
