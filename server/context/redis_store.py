@@ -52,8 +52,10 @@ local encoded = cjson.encode(turn)
 redis.call('RPUSH', turns, encoded)
 redis.call('HSET', req, ARGV[1], n)
 redis.call('HSET', meta, 'turn_count', n, 'updated_at', ARGV[3])
+redis.call('PUBLISH', ARGV[5], n)
 return {'ok', encoded}
 """
+INDEX_FLUSH_S = 0.1  # the last-update index (for inactivity) is written this often, in one round trip
 
 # A package is saved only while its conversation exists: a save racing a deletion (here or at
 # another replica) must not bring the deleted conversation's analysis back.
@@ -117,6 +119,8 @@ class RedisStore:
         self._pubsub = self._redis.pubsub()
         self._watchers: dict[str, Callable[[str], None]] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._touched: dict[str, float] = {}  # conversation -> last append, for the last-update index
+        self._indexer: asyncio.Task[None] | None = None
 
     def _key(self, conversation_id: str, part: str) -> str:
         return f"{self.prefix}:{{{conversation_id}}}:{part}"
@@ -188,7 +192,9 @@ class RedisStore:
         keys = [self._key(conversation_id, part) for part in ("meta", "turns", "req")]
         payload = turn.model_dump_json(exclude={"request_id"})
         body = json.loads(payload) | {"request_id": turn.request_id}
-        status, *rest = await self._append(keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns])
+        status, *rest = await self._append(
+            keys=keys, args=[turn.request_id, json.dumps(body), repr(now), max_turns, self._channel(conversation_id)]
+        )
         if status == "notfound":
             raise NotFoundError(f"no conversation {conversation_id!r}; create it with CreateConversation first")
         if status == "completed":
@@ -203,11 +209,29 @@ class RedisStore:
                     "use a new request_id for a new turn"
                 )
             return stored, True
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(self._index("updated"), {conversation_id: now})
-            pipe.publish(self._channel(conversation_id), str(stored.id))
-            await pipe.execute()
+        self._touched[conversation_id] = now  # the append told the other replicas itself (PUBLISH in the script)
+        if self._indexer is None or self._indexer.done():
+            self._indexer = asyncio.create_task(self._index_later())
         return stored, False
+
+    async def _index_later(self) -> None:
+        while self._touched:
+            await asyncio.sleep(INDEX_FLUSH_S)
+            try:
+                await self._write_touched()
+            except REDIS_DOWN:
+                logger.warning("updating the last-update index failed; retrying", exc_info=True)
+
+    async def _write_touched(self) -> None:
+        """The last-update index for the conversations appended to since the last write; XX: a
+        conversation deleted meanwhile is not put back."""
+        touched, self._touched = self._touched, {}
+        if touched:
+            try:
+                await self._redis.zadd(self._index("updated"), touched, xx=True)
+            except BaseException:
+                self._touched = touched | self._touched
+                raise
 
     # ------------------------------------------------------------ live fan-out across replicas
 
@@ -310,6 +334,7 @@ class RedisStore:
     # ------------------------------------------------------------ lifecycle
 
     async def complete_inactive(self, idle_before: float, now: float) -> list[str]:
+        await self._write_touched()
         idle = await self._redis.zrangebyscore(self._index("updated"), "-inf", idle_before)
         completed = []
         for record in await self._records(idle):
@@ -356,6 +381,12 @@ class RedisStore:
         await self._redis.exists(self._index("created"))  # unlike PING, refused while Redis still loads its data
 
     async def close(self) -> None:
+        if self._indexer is not None:
+            self._indexer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._indexer
+        with contextlib.suppress(*REDIS_DOWN):
+            await self._write_touched()
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

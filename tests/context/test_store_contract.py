@@ -191,3 +191,23 @@ async def test_packages_save_in_one_batch_and_never_bring_a_deleted_conversation
     assert await store.load_package("anna-1") is None
     assert await store.load_package("anna-2") == second
     await store.save_packages([])
+
+
+async def test_the_last_update_index_follows_appends_and_never_brings_back_a_deleted_conversation(
+    redis_url: str,
+) -> None:
+    from server.context.redis_store import RedisStore
+
+    store = RedisStore(redis_url, prefix=f"t{time.monotonic_ns()}")
+    try:
+        await store.create_conversation(record("old", "anna", created_at=time.time() - 100))
+        await store.create_conversation(record("gone", "bob", created_at=time.time() - 100))
+        await store.append_turn("old", said("r1", "hello"), 10)  # written to the index behind the append
+        await store.append_turn("gone", said("r1", "hello"), 10)
+        await store.delete_customer_data("default", "bob")
+        # the append counts as activity: nothing is idle as of 50 s ago
+        assert await store.complete_inactive(time.time() - 50, time.time()) == []
+        assert await store._redis.zscore(store._index("updated"), "gone") is None
+        assert await store.complete_inactive(time.time() + 1, time.time()) == ["old"]
+    finally:
+        await store.close()
