@@ -116,6 +116,13 @@ class CountingStore(SQLiteStore):
         await super().save_packages(packages)
 
 
+def _counting_live(tmp_path: Path, save_delay_s: float) -> tuple[CountingStore, LiveContext]:
+    """A live context on the real engine (no embeddings), over a store that records its saves."""
+    store = CountingStore(tmp_path / "context.sqlite3")
+    store.saves = []
+    return store, LiveContext(store, build_engine(Settings(embeddings=False)).analyse, save_delay_s=save_delay_s)
+
+
 async def _conversation(live: LiveContext, cid: str, turns: list[str] = CUSTOMER_SAYS) -> ContextPackage:
     await live.store.create_conversation(ConversationRecord(conversation_id=cid, customer_id=f"cust-{cid}"))
     for i, text in enumerate(turns):
@@ -124,10 +131,7 @@ async def _conversation(live: LiveContext, cid: str, turns: list[str] = CUSTOMER
 
 
 async def test_packages_are_saved_behind_the_analysis_in_one_batch(tmp_path: Path) -> None:
-    store = CountingStore(tmp_path / "context.sqlite3")
-    store.saves = []
-    engine = build_engine(Settings(embeddings=False))
-    live = LiveContext(store, engine.analyse, save_delay_s=0.3)
+    store, live = _counting_live(tmp_path, save_delay_s=0.3)
     try:
         packages = await asyncio.gather(*(_conversation(live, f"c{i}") for i in range(12)))
         assert all(p.analyzed_through_turn == 3 for p in packages)  # served from memory at once
@@ -189,10 +193,7 @@ async def test_an_evicted_unsaved_package_is_used_again_not_read_back(tmp_path: 
 
 
 async def test_a_deleted_conversation_is_not_saved_back_by_a_pending_save(tmp_path: Path) -> None:
-    store = CountingStore(tmp_path / "context.sqlite3")
-    store.saves = []
-    engine = build_engine(Settings(embeddings=False))
-    live = LiveContext(store, engine.analyse, save_delay_s=0.2)
+    store, live = _counting_live(tmp_path, save_delay_s=0.2)
     try:
         await _conversation(live, "c1")
         await _conversation(live, "c2")
