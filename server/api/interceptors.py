@@ -114,7 +114,7 @@ class CallInterceptor(aio.ServerInterceptor):
                     gate.leave(token)
             except Exception as error:
                 if _is_abort(error):
-                    self._record(method, str(context.code() or "ABORTED"), started)
+                    self._record(method, _aborted_with(context), started)
                     raise
                 self._failed(method, error, started)
                 await _abort(context, method, error)
@@ -138,12 +138,18 @@ class CallInterceptor(aio.ServerInterceptor):
                     gate.close_stream(tenant)
             except Exception as error:
                 if _is_abort(error):
+                    self._record(method, _aborted_with(context), started)
                     raise
                 self._failed(method, error, started)
                 await _abort(context, method, error)
             self._record(method, "OK", started)
 
         return wrapper
+
+
+def _aborted_with(context: aio.ServicerContext) -> str:
+    """The code a servicer's own context.abort() set, named as the other outcomes are (NOT_FOUND)."""
+    return getattr(context.code(), "name", None) or "ABORTED"
 
 
 def _decoder(deserializer: Callable[[bytes], Any] | None) -> Callable[[Any], Any]:

@@ -82,7 +82,7 @@ def test_generated_requests_get_a_clear_status(channel: grpc.Channel, rpc: Rpc) 
 @pytest.mark.parametrize("rpc", RPCS, ids=[f"{r.service}.{r.name}" for r in RPCS])
 def test_malformed_bytes_are_invalid_argument_not_unknown(channel: grpc.Channel, rpc: Rpc) -> None:
     """Invalid UTF-8 in a string field, a truncated message, random bytes: decoded in the
-    error interceptor, so gRPC's own UNKNOWN (unary) or INTERNAL (streams) never reaches a client."""
+    call interceptor, so gRPC's own UNKNOWN (unary) or INTERNAL (streams) never reaches a client."""
     tried = [0]
 
     def check(payload: bytes) -> None:

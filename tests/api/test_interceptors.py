@@ -45,12 +45,16 @@ class Probe:
             raise NotFoundError("no such thing")
         if request.text == "crash":
             raise RuntimeError("a bug")
+        if request.text == "abort":
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "aborted by the servicer")
         return reply(tenant())
 
     async def stream(self, request: pb.AppendTurnRequest, context: aio.ServicerContext) -> AsyncIterator[Any]:
         yield reply(tenant())
         if request.text == "crash":
             raise RuntimeError("a bug midway")
+        if request.text == "abort":
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "aborted by the servicer")
         if request.text == "hold":
             await self.release.wait()
         yield reply(tenant())
@@ -218,3 +222,15 @@ async def test_without_keys_every_call_is_the_default_tenant(tmp_path: Path) -> 
     finally:
         await running.channel.close()
         await running.server.stop(None)
+
+
+async def test_a_servicers_own_abort_is_counted_under_its_code(probe: ProbeServer) -> None:
+    before = calls(CALL, "FAILED_PRECONDITION"), calls(STREAM, "FAILED_PRECONDITION")
+    assert await status(probe.call("abort")) == grpc.StatusCode.FAILED_PRECONDITION
+    await settle()
+    with pytest.raises(aio.AioRpcError) as caught:
+        async for _ in probe.stream("abort"):
+            pass
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert calls(CALL, "FAILED_PRECONDITION") == before[0] + 1
+    assert calls(STREAM, "FAILED_PRECONDITION") == before[1] + 1
