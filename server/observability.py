@@ -1,4 +1,5 @@
-"""Prometheus metrics: the server's operations (RPC latency, errors, LLM calls) and handoff quality.
+"""Prometheus metrics: the server's operations (RPC latency, errors, LLM calls, collector pauses,
+event-loop lag) and handoff quality.
 
 Operational metrics live in one process-wide registry, fed by ``observe_rpc`` (the
 call interceptor's hook) and ``record_llm_call`` (server/brief/llm.py). Handoff-quality
@@ -8,6 +9,7 @@ gauges are computed from the store when the endpoint is scraped.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -34,6 +36,16 @@ RPC_ERRORS = Counter("handoff_rpc_errors", "gRPC calls that ended with a status 
                      ["method", "code"], registry=REGISTRY)
 LLM_CALLS = Counter("handoff_llm_calls", "LLM calls by model and outcome (ok | timeout | error).",
                     ["model", "outcome"], registry=REGISTRY)
+GC_PAUSE_SECONDS = Histogram(
+    "handoff_gc_pause_seconds", "Cyclic garbage-collector pauses by generation: the event loop serves nothing meanwhile.",
+    ["generation"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1), registry=REGISTRY,
+)
+LOOP_LAG_SECONDS = Histogram(
+    "handoff_event_loop_lag_seconds",
+    "How late the event loop ran a timer due every 100 ms: how long a call arriving then waited for the loop.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1), registry=REGISTRY,
+)
+LOOP_TICK_S = 0.1
 SCRAPE_TIMEOUT_S = 10.0
 
 
@@ -128,14 +140,41 @@ class _Process(Collector):
         yield from REGISTRY.collect()
 
 
+class _GcPauses:
+    """A gc callback timing every collection (what the young-generation threshold trades against)."""
+
+    def __init__(self) -> None:
+        self._started = 0.0
+        self._by_generation = [GC_PAUSE_SECONDS.labels(str(g)) for g in range(3)]
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self._by_generation[info["generation"]].observe(time.perf_counter() - self._started)
+
+
+async def _watch_event_loop() -> None:
+    while True:
+        due = time.perf_counter() + LOOP_TICK_S
+        await asyncio.sleep(LOOP_TICK_S)
+        LOOP_LAG_SECONDS.observe(max(0.0, time.perf_counter() - due))
+
+
 @dataclass
 class MetricsEndpoint:
     server: WSGIServer
     port: int
+    gc_pauses: _GcPauses | None = None
+    loop_watch: asyncio.Task[None] | None = None
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        if self.gc_pauses is not None and self.gc_pauses in gc.callbacks:
+            gc.callbacks.remove(self.gc_pauses)
+        if self.loop_watch is not None:
+            self.loop_watch.cancel()
 
 
 def start_metrics_endpoint(
@@ -146,4 +185,6 @@ def start_metrics_endpoint(
     registry.register(_Process())
     registry.register(HandoffCollector(store, asyncio.get_running_loop(), flush=flush))
     server, _ = start_http_server(port, addr=host, registry=registry)
-    return MetricsEndpoint(server, server.server_port)
+    pauses = _GcPauses()
+    gc.callbacks.append(pauses)
+    return MetricsEndpoint(server, server.server_port, pauses, asyncio.get_running_loop().create_task(_watch_event_loop()))

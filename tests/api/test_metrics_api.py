@@ -248,6 +248,32 @@ async def test_prometheus_endpoint_serves_operational_and_handoff_metrics(histor
     assert float(line.split()[-1]) == pytest.approx(rate)
 
 
+async def test_prometheus_endpoint_times_collector_pauses_and_event_loop_lag(history: History) -> None:
+    import gc
+    import time
+
+    def sample(text: str, name: str) -> float:
+        return sum(float(x.split()[-1]) for x in text.splitlines() if x.startswith(name + " ") or x.startswith(name + "{"))
+
+    endpoint = start_metrics_endpoint(history.server.runtime.store, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{endpoint.port}/metrics"
+        before = await asyncio.to_thread(_scrape, url)
+        gc.collect()
+        await asyncio.sleep(0.25)
+        time.sleep(0.6)  # the loop blocked: a tick due meanwhile runs at least 0.5 s late
+        await asyncio.sleep(0.25)
+        after = await asyncio.to_thread(_scrape, url)
+    finally:
+        endpoint.close()
+    full = 'handoff_gc_pause_seconds_count{generation="2"}'
+    assert sample(after, full) >= sample(before, full) + 1
+    assert sample(after, "handoff_event_loop_lag_seconds_count") >= sample(before, "handoff_event_loop_lag_seconds_count") + 2
+    late = 'handoff_event_loop_lag_seconds_bucket{le="0.25"}'
+    count = "handoff_event_loop_lag_seconds_count"
+    assert (sample(after, count) - sample(after, late)) >= (sample(before, count) - sample(before, late)) + 1  # > 250 ms
+
+
 def _scrape(url: str) -> str:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.read().decode()
