@@ -173,7 +173,7 @@ class LiveContext:
         if live.stored_through > package.analyzed_through_turn:
             # acknowledged but not analysed yet: the transcript still shows it (once: the
             # analysis may have taken some of these turns in while the store was read)
-            pending = await self.store.list_turns(conversation_id, package.analyzed_through_turn)
+            pending = await self._unanalysed(conversation_id, live)
             shown = package.transcript[-1].id if package.transcript else 0
             unseen = [t for t in pending if t.id > shown]
             package = package.model_copy(update={"transcript": [*package.transcript, *unseen]})
@@ -437,13 +437,18 @@ class LiveContext:
                 queue.get_nowait()  # a slow subscriber gets the newest state, not a backlog
             queue.put_nowait(package)
 
-    async def _new_turns(self, conversation_id: str, live: _Live) -> list[Turn]:
+    async def _unanalysed(self, conversation_id: str, live: _Live) -> list[Turn]:
         """The stored turns after the analysed ones: from memory when this process stored every one of
-        them (one store round trip less per turn), else from the store (turns another process appended)."""
+        them (no store round trip), else from the store (turns another process appended, or turns a
+        running analysis has already taken)."""
         wanted = range(live.package.analyzed_through_turn + 1, live.stored_through + 1)
         if wanted and all(i in live.appended for i in wanted):
-            return [live.appended.pop(i) for i in wanted]
-        turns = await self.store.list_turns(conversation_id, live.package.analyzed_through_turn)
+            return [live.appended[i] for i in wanted]
+        return await self.store.list_turns(conversation_id, live.package.analyzed_through_turn)
+
+    async def _new_turns(self, conversation_id: str, live: _Live) -> list[Turn]:
+        """The unanalysed turns, taken for analysis."""
+        turns = await self._unanalysed(conversation_id, live)
         for turn in turns:
             live.appended.pop(turn.id, None)
         return turns

@@ -116,3 +116,33 @@ async def test_a_change_no_step_reads_is_saved_without_a_new_pass(tmp_path: Path
     finally:
         await live.close()
         await store.close()
+
+
+async def test_a_reader_before_the_analysis_sees_the_turns_stored_here_without_a_store_read(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path / "c.sqlite3")
+    live = LiveContext(store, _analyse)
+    held = asyncio.Event()
+    try:
+        await store.create_conversation(ConversationRecord(conversation_id="c1"))
+        await live.append_turn("c1", NewTurn(request_id="r0", role=Role.CUSTOMER, text="turn 0"), 100)
+        await live.settled("c1", timeout_s=5)
+        real_wait = live._turnstile.wait
+
+        async def held_back() -> None:  # the analysis has not started on the new turns yet
+            await held.wait()
+            await real_wait()
+
+        live._turnstile.wait = held_back  # type: ignore[method-assign]
+        for i in (1, 2):
+            await live.append_turn("c1", NewTurn(request_id=f"r{i}", role=Role.BOT, text=f"turn {i}"), 100)
+        reads = store.reads
+        package = await live.package("c1")
+        assert package.analyzed_through_turn == 1
+        assert [t.text for t in package.transcript] == ["turn 0", "turn 1", "turn 2"]  # acknowledged ones shown
+        assert store.reads == reads  # from memory
+        held.set()
+        assert (await live.settled("c1", timeout_s=5)).analyzed_through_turn == 3
+    finally:
+        held.set()  # a failed assertion must not leave the analysis held back
+        await live.close()
+        await store.close()
