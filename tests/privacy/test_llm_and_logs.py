@@ -58,19 +58,24 @@ def recording() -> Iterator[Recording]:
     litellm.utils.custom_llm_setup()
 
 
-def _sent_text(provider: Recording) -> str:
-    return "\n".join(str(m.get("content", "")) for messages in provider.sent for m in messages)
-
-
-@READONLY_WARNING
-async def test_handoff_prose_prompt_is_redacted_before_it_leaves(tmp_path: Path, recording: Recording) -> None:
-    running = await start_server(test_settings(tmp_path, llm_model="recording/any"))
+async def _handoff_with_llm(tmp_path: Path, **settings: object) -> None:
+    """A real server whose LLM is the recording provider; one customer turn, then a handoff with LLM prose."""
+    running = await start_server(test_settings(tmp_path, llm_model="recording/any", **settings))
     try:
         cid = await running.create("c-1")
         await running.say(cid, "m-1", SENTENCE)
         await running.handoff.Handoff(pb.HandoffRequest(conversation_id=cid, use_llm=True, llm_budget_ms=2000))
     finally:
         await running.stop()
+
+
+def _sent_text(provider: Recording) -> str:
+    return "\n".join(str(m.get("content", "")) for messages in provider.sent for m in messages)
+
+
+@READONLY_WARNING
+async def test_handoff_prose_prompt_is_redacted_before_it_leaves(tmp_path: Path, recording: Recording) -> None:
+    await _handoff_with_llm(tmp_path)
     sent = _sent_text(recording)
     assert recording.sent and "88412" in sent  # the prompt with the conversation was sent
     assert CARD not in sent and EMAIL not in sent
@@ -79,13 +84,7 @@ async def test_handoff_prose_prompt_is_redacted_before_it_leaves(tmp_path: Path,
 
 @READONLY_WARNING
 async def test_llm_redaction_can_be_turned_off(tmp_path: Path, recording: Recording) -> None:
-    running = await start_server(test_settings(tmp_path, llm_model="recording/any", redact_llm="none"))
-    try:
-        cid = await running.create("c-1")
-        await running.say(cid, "m-1", SENTENCE)
-        await running.handoff.Handoff(pb.HandoffRequest(conversation_id=cid, use_llm=True, llm_budget_ms=2000))
-    finally:
-        await running.stop()
+    await _handoff_with_llm(tmp_path, redact_llm="none")
     assert CARD in _sent_text(recording)
 
 
