@@ -37,6 +37,10 @@ def _start(model_path: str, threads: int | None, nice: int) -> None:
     global _model
     if nice:
         os.nice(nice)
+        try:  # run only on CPU nothing else wants: the kernel preempts it the moment an RPC wakes
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):
+            pass
     from server.analysis.embedding import Embedder
 
     _model = Embedder(model_path, threads=threads)
