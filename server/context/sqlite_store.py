@@ -10,12 +10,20 @@ Appends are group-committed: the appends that arrive while a commit is running
 go to the disk thread together, one transaction for all of them (a savepoint
 each, so one refused turn does not fail its neighbours). Every caller still
 hears back only after the commit that holds its turn.
+
+Other processes may write the same file (another server process, an import
+tool). A live stream here hears of the turns they append through ``watch``: every
+WATCH_POLL_S the store asks SQLite whether another connection has committed
+(``PRAGMA data_version``, free when none has) and, only then, which watched
+conversations have turns it did not append itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +42,9 @@ from server.errors import (
 )
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+WATCH_POLL_S = 0.1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -100,6 +111,9 @@ class SQLiteStore:
         self._db: sqlite3.Connection = self._executor.submit(self._connect, synchronous).result()
         self._appends: list[_PendingAppend] = []  # waiting for the next group commit
         self._committer: asyncio.Task[None] | None = None
+        self._watchers: dict[str, Callable[[str], None]] = {}
+        self._seen: dict[str, int] = {}  # watched conversation -> turns known here
+        self._poller: asyncio.Task[None] | None = None
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -196,6 +210,10 @@ class SQLiteStore:
                     pending.done.set_exception(result)
                 else:
                     pending.done.set_result(result)
+            for pending, result in zip(batch, results):
+                if pending.conversation_id in self._seen and not isinstance(result, Exception):
+                    cid = pending.conversation_id
+                    self._seen[cid] = max(self._seen[cid], result[0].id)  # not news to this process
 
     async def list_turns(self, conversation_id: str, after_turn_id: int = 0) -> list[Turn]:
         def select(db: sqlite3.Connection) -> list[Turn]:
@@ -207,6 +225,40 @@ class SQLiteStore:
             return [_turn(row) for row in rows]
 
         return await self._run(select)
+
+    # ------------------------------------------------------------ other processes on the same file
+
+    async def watch(self, conversation_id: str, on_append: Callable[[str], None]) -> None:
+        """Call ``on_append(conversation_id)`` when another process appends a turn to it."""
+        count = await self._run(lambda db: _turn_counts(db, [conversation_id]).get(conversation_id, 0))
+        self._seen[conversation_id] = max(self._seen.get(conversation_id, 0), count)
+        self._watchers[conversation_id] = on_append
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll())
+
+    async def unwatch(self, conversation_id: str) -> None:
+        self._watchers.pop(conversation_id, None)
+        self._seen.pop(conversation_id, None)
+
+    async def _poll(self) -> None:
+        version = await self._run(_data_version)
+        while self._watchers:
+            await asyncio.sleep(WATCH_POLL_S)
+            try:
+                now = await self._run(_data_version)
+                if now == version:
+                    continue  # no other connection has committed anything
+                version = now
+                counts = await self._run(lambda db, ids=list(self._watchers): _turn_counts(db, ids))
+            except sqlite3.Error:
+                logger.warning("polling for other processes' turns failed; retrying", exc_info=True)
+                continue
+            for cid, count in counts.items():
+                if count > self._seen.get(cid, count):
+                    self._seen[cid] = count
+                    callback = self._watchers.get(cid)
+                    if callback is not None:
+                        callback(cid)
 
     # ------------------------------------------------------------ analysed package
 
@@ -376,6 +428,11 @@ class SQLiteStore:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
 
     async def close(self) -> None:
+        self._watchers.clear()
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
         await self._run(lambda db: db.close())
         self._executor.shutdown(wait=True)
 
@@ -444,6 +501,22 @@ def _append(db: sqlite3.Connection, conversation_id: str, turn: NewTurn, max_tur
         (stored.id, now, conversation_id),
     )
     return stored, False
+
+
+def _data_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _turn_counts(db: sqlite3.Connection, conversation_ids: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for start in range(0, len(conversation_ids), 500):
+        chunk = conversation_ids[start:start + 500]
+        rows = db.execute(
+            f"SELECT conversation_id, turn_count FROM conversations WHERE conversation_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        counts.update((str(cid), int(count)) for cid, count in rows)
+    return counts
 
 
 def _get_conversation(db: sqlite3.Connection, conversation_id: str) -> ConversationRecord:

@@ -150,6 +150,44 @@ async def test_turns_another_process_stored_are_analysed_when_asked_for(tmp_path
         await instance.stop()
 
 
+async def test_a_live_stream_hears_a_turn_another_process_stored(tmp_path: Path) -> None:
+    from server.context.records import NewTurn
+    from server.context.sqlite_store import SQLiteStore
+
+    instance = await start_server(test_settings(tmp_path))
+    try:
+        cid = await instance.create()
+        opened, done = asyncio.Event(), asyncio.Event()
+
+        async def desktop():  # type: ignore[no-untyped-def]
+            yield pb.AssistRequest(open_conversation_id=cid)
+            opened.set()
+            await done.wait()
+
+        stream = instance.knowledge.Assist(desktop())
+
+        async def first_alert() -> pb.Suggestion:
+            async for response in stream:
+                for suggestion in response.suggestions:
+                    if suggestion.kind == "sentiment_alert":
+                        return suggestion
+            raise AssertionError("the stream ended without an alert")
+
+        reader = asyncio.create_task(first_alert())
+        await opened.wait()
+        await asyncio.sleep(0.5)  # the stream is open and watching
+        other = SQLiteStore(tmp_path / "context.sqlite3")  # a second writer on the same database
+        await other.append_turn(cid, NewTurn(request_id="elsewhere", role="customer",
+                                             text="This is useless!! LET ME SPEAK TO A REAL PERSON NOW"), 50)
+        await other.close()
+        alert = await asyncio.wait_for(reader, 10)
+        assert list(alert.turn_ids) == [1]
+        done.set()
+        stream.cancel()
+    finally:
+        await instance.stop()
+
+
 def test_a_command_line_client_says_when_no_server_answers() -> None:
     import argparse
     import socket
