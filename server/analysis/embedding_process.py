@@ -36,14 +36,24 @@ _model = None  # the child's Embedder
 def _start(model_path: str, threads: int | None, nice: int) -> None:
     global _model
     if nice:
-        os.nice(nice)
-        try:  # run only on CPU nothing else wants: the kernel preempts it the moment an RPC wakes
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except (AttributeError, OSError):
-            pass
+        _lower_priority(nice)
     from server.analysis.embedding import Embedder
 
     _model = Embedder(model_path, threads=threads)
+
+
+def _lower_priority(nice: int) -> None:
+    """Every thread of this process (numpy's pool is already running; the model's threads,
+    started later, inherit it): ``nice``, and SCHED_IDLE where Linux has it, so the model only
+    runs on CPU nothing else wants and the kernel preempts it the moment an RPC wakes."""
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    tasks = [int(t) for t in os.listdir("/proc/self/task")] if os.path.isdir("/proc/self/task") else [0]
+    for tid in tasks:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, base + nice))
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):  # not Linux, or the thread has just ended
+            pass
 
 
 def _embed(texts: list[str], batch_size: int) -> np.ndarray:

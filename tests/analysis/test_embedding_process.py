@@ -35,6 +35,14 @@ def test_the_child_runs_at_a_lower_priority(child: ProcessEmbedder) -> None:
     assert os.getpriority(os.PRIO_PROCESS, _child_pid(child)) == os.getpriority(os.PRIO_PROCESS, 0) + 5
 
 
+def test_every_thread_of_the_child_runs_only_on_cpu_nothing_else_wants(child: ProcessEmbedder) -> None:
+    child.embed(TEXTS * 8)  # the model's worker threads exist now
+    threads = [int(t) for t in os.listdir(f"/proc/{_child_pid(child)}/task")]
+    assert len(threads) > 1
+    assert {os.sched_getscheduler(t) for t in threads} == {os.SCHED_IDLE}
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the server itself is not
+
+
 def test_a_killed_child_is_replaced(child: ProcessEmbedder, embedder: Embedder) -> None:
     first = _child_pid(child)
     os.kill(first, signal.SIGKILL)
