@@ -20,6 +20,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
 from tests.api.conftest import Running, start_server, test_settings
+from tests.streams import open_desktop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,24 +158,9 @@ async def test_a_live_stream_hears_a_turn_another_process_stored(tmp_path: Path)
     instance = await start_server(test_settings(tmp_path))
     try:
         cid = await instance.create()
-        opened, done = asyncio.Event(), asyncio.Event()
-
-        async def desktop():  # type: ignore[no-untyped-def]
-            yield pb.AssistRequest(open_conversation_id=cid)
-            opened.set()
-            await done.wait()
-
-        stream = instance.knowledge.Assist(desktop())
-
-        async def first_alert() -> pb.Suggestion:
-            async for response in stream:
-                for suggestion in response.suggestions:
-                    if suggestion.kind == "sentiment_alert":
-                        return suggestion
-            raise AssertionError("the stream ended without an alert")
-
-        reader = asyncio.create_task(first_alert())
-        await opened.wait()
+        desktop = open_desktop(instance.knowledge, cid)
+        reader = asyncio.create_task(desktop.first_alert())
+        await desktop.opened.wait()
         await asyncio.sleep(0.5)  # the stream is open and watching
         other = SQLiteStore(tmp_path / "context.sqlite3")  # a second writer on the same database
         await other.append_turn(cid, NewTurn(request_id="elsewhere", role="customer",
@@ -182,8 +168,7 @@ async def test_a_live_stream_hears_a_turn_another_process_stored(tmp_path: Path)
         await other.close()
         alert = await asyncio.wait_for(reader, 10)
         assert list(alert.turn_ids) == [1]
-        done.set()
-        stream.cancel()
+        desktop.close()
     finally:
         await instance.stop()
 

@@ -14,6 +14,7 @@ import pytest
 
 from server._proto.handoff.v1 import handoff_pb2 as pb
 from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc
+from tests.streams import open_desktop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,33 +92,16 @@ async def test_an_assist_stream_on_one_replica_hears_a_turn_appended_at_the_othe
     try:
         await pb_grpc.ConversationServiceStub(first).CreateConversation(
             pb.CreateConversationRequest(conversation_id="fan-out"))
-        opened = asyncio.Event()
-        done = asyncio.Event()
-
-        async def desktop():
-            yield pb.AssistRequest(open_conversation_id="fan-out")
-            opened.set()
-            await done.wait()
-
-        stream = pb_grpc.KnowledgeServiceStub(first).Assist(desktop())
-
-        async def read_until_alert() -> pb.Suggestion:
-            async for response in stream:
-                for suggestion in response.suggestions:
-                    if suggestion.kind == "sentiment_alert":
-                        return suggestion
-            raise AssertionError("the stream ended without an alert")
-
-        reader = asyncio.create_task(read_until_alert())
-        await opened.wait()
+        desktop = open_desktop(pb_grpc.KnowledgeServiceStub(first), "fan-out")
+        reader = asyncio.create_task(desktop.first_alert())
+        await desktop.opened.wait()
         await asyncio.sleep(0.5)  # the first replica is now watching the conversation
         await pb_grpc.ConversationServiceStub(second).AppendTurn(pb.AppendTurnRequest(
             conversation_id="fan-out", request_id="far", role=pb.CUSTOMER,
             text="This is useless and ridiculous!! LET ME SPEAK TO A REAL PERSON NOW"))
         alert = await asyncio.wait_for(reader, 10)
         assert alert.turn_ids == [1]
-        done.set()
-        stream.cancel()
+        desktop.close()
     finally:
         await first.close()
         await second.close()
