@@ -241,7 +241,7 @@ class SQLiteStore:
         self._seen.pop(conversation_id, None)
 
     async def _poll(self) -> None:
-        version = await self._run(_data_version)
+        version = None  # the first round reads the counts: a commit may have come since watch() read them
         while self._watchers:
             await asyncio.sleep(WATCH_POLL_S)
             try:
@@ -258,7 +258,10 @@ class SQLiteStore:
                     self._seen[cid] = count
                     callback = self._watchers.get(cid)
                     if callback is not None:
-                        callback(cid)
+                        try:
+                            callback(cid)
+                        except Exception:  # one subscriber's failure must not stop the others hearing
+                            logger.exception("a watcher of %s failed", cid)
 
     # ------------------------------------------------------------ analysed package
 
@@ -511,10 +514,9 @@ def _turn_counts(db: sqlite3.Connection, conversation_ids: list[str]) -> dict[st
     counts: dict[str, int] = {}
     for start in range(0, len(conversation_ids), 500):
         chunk = conversation_ids[start:start + 500]
-        rows = db.execute(
-            f"SELECT conversation_id, turn_count FROM conversations WHERE conversation_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(f"SELECT conversation_id, turn_count FROM conversations WHERE conversation_id IN ({marks})",
+                          chunk)
         counts.update((str(cid), int(count)) for cid, count in rows)
     return counts
 
