@@ -3,8 +3,9 @@
 On a small machine the model's forward passes are the server's biggest CPU cost.
 Run in a thread, they share the interpreter lock and the cores with the event loop
 that answers every RPC, so an append waits behind a batch of embeddings. In a child
-process with a higher nice value, the kernel gives the event loop the CPU whenever
-it wants it and the model the rest: calls stay fast and the embeddings run late
+process with a higher nice value and, on Linux, the idle scheduling class (every one
+of its threads), the kernel gives the event loop the CPU whenever it wants it and
+the model the rest: calls stay fast and the embeddings run late
 under load, which the engine already allows for (late issue labels are applied when
 they land).
 

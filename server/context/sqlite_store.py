@@ -204,16 +204,15 @@ class SQLiteStore:
             except Exception as error:  # the transaction failed: none of them is stored
                 results = [error] * len(batch)
             for pending, result in zip(batch, results):
+                cid = pending.conversation_id
+                if cid in self._seen and not isinstance(result, Exception):
+                    self._seen[cid] = max(self._seen[cid], result[0].id)  # a watcher's news only if appended elsewhere
                 if pending.done.done():  # the caller went away; its turn is stored all the same
                     continue
                 if isinstance(result, Exception):
                     pending.done.set_exception(result)
                 else:
                     pending.done.set_result(result)
-            for pending, result in zip(batch, results):
-                if pending.conversation_id in self._seen and not isinstance(result, Exception):
-                    cid = pending.conversation_id
-                    self._seen[cid] = max(self._seen[cid], result[0].id)  # not news to this process
 
     async def list_turns(self, conversation_id: str, after_turn_id: int = 0) -> list[Turn]:
         def select(db: sqlite3.Connection) -> list[Turn]:
