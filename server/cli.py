@@ -93,7 +93,7 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     from server.app import build_server
 
     server, port, runtime = await build_server(settings)
-    _tune_gc()
+    collecting = _tune_gc(settings.gc_full_every_s)
     await server.start()
     security = "TLS" if settings.tls_cert else "plaintext"
     security += " with client certificates" if settings.tls_client_ca else ""
@@ -119,17 +119,21 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
     await server.stop(settings.grace_s)
     if endpoint is not None:
         endpoint.close()
+    if collecting is not None:
+        collecting.cancel()
     await runtime.close()
 
 
-def _tune_gc() -> None:
-    """Thousands of live packages make every full collection long: keep what start-up built
-    (models, taxonomy) out of it, and collect the young generation less often."""
-    import gc
+def _tune_gc(full_every_s: float) -> asyncio.Task[None] | None:
+    """Start-up's objects out of every collection; then, unless told otherwise, the collector walks
+    only the young generations and a full collection runs every ``full_every_s`` (server/gc_policy.py)."""
+    from server import gc_policy
 
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc_policy.settle_start_up()
+    if not full_every_s:
+        return None
+    gc_policy.young_only()
+    return asyncio.create_task(gc_policy.collect_periodically(full_every_s))
 
 
 async def _play_demo(runtime: object, target: str) -> None:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # (the turns are the durable record; a crash loses at most this much analysis, redone on read);
     # 0 saves each package before it is published
     package_save_ms: int = Field(1000, ge=0, le=60_000)
+    # the collector walks only the young generations by itself; a full collection (a pause that grows
+    # with the open conversations) runs this often instead; 0: CPython's own schedule
+    gc_full_every_s: float = Field(600, ge=0)
 
     # handoff prose
     llm_model: str = ""
