@@ -448,18 +448,54 @@ class _PendingAppend:
 
 
 def _append_batch(db: sqlite3.Connection, batch: list[_PendingAppend]) -> list[tuple[Turn, bool] | Exception]:
-    """One transaction for the batch; a savepoint per append, so a refused one leaves the others."""
+    """One transaction and a handful of statements for the whole batch, however many appends it
+    holds: the thread that runs it gives the interpreter lock up and waits to take it back around
+    every statement, and under load the event loop holds it for milliseconds at a time.
+
+    A refused append (a request id reused for another turn, a completed conversation, the turn
+    limit) is refused before anything is written, so it leaves the others in the batch."""
+    now = time.time()
     results: list[tuple[Turn, bool] | Exception] = []
     db.execute("BEGIN IMMEDIATE")
     try:
+        known = _turns_by_request(db, {(p.conversation_id, p.turn.request_id) for p in batch})
+        states = _stages_and_counts(db, list({p.conversation_id for p in batch}))
+        inserts: list[tuple[object, ...]] = []
+        counts: dict[str, int] = {}
         for pending in batch:
-            db.execute("SAVEPOINT one_turn")
-            try:
-                results.append(_append(db, pending.conversation_id, pending.turn, pending.max_turns))
-            except Exception as error:
-                db.execute("ROLLBACK TO one_turn")
-                results.append(error)
-            db.execute("RELEASE one_turn")
+            cid, turn = pending.conversation_id, pending.turn
+            stored = known.get((cid, turn.request_id))
+            if stored is not None:
+                if stored.role != turn.role or stored.text != turn.text:
+                    results.append(AlreadyExistsError(
+                        f"request_id {turn.request_id!r} was already used for a different turn (turn {stored.id}); "
+                        "use a new request_id for a new turn"
+                    ))
+                else:
+                    results.append((stored, True))
+                continue
+            if cid not in states:
+                results.append(_not_found(cid))
+                continue
+            stage, count = states[cid]
+            if stage == Stage.COMPLETED.value:
+                results.append(FailedPreconditionError(f"conversation {cid!r} is completed; start a new one"))
+                continue
+            if count >= pending.max_turns:
+                results.append(ResourceExhaustedError(f"conversation {cid!r} has reached the limit of "
+                                                      f"{pending.max_turns} turns"))
+                continue
+            stored = Turn(id=count + 1, role=turn.role, text=turn.text, request_id=turn.request_id, created_at=now,
+                          action=turn.action)
+            states[cid] = (stage, stored.id)
+            counts[cid] = stored.id
+            known[cid, turn.request_id] = stored  # the same request again in this batch is a retry of it
+            inserts.append((cid, stored.id, turn.request_id, turn.role.value, turn.text,
+                            turn.action.model_dump_json() if turn.action else None, now))
+            results.append((stored, False))
+        db.executemany("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
+        db.executemany("UPDATE conversations SET turn_count = ?, updated_at = ? WHERE conversation_id = ?",
+                       [(count, now, cid) for cid, count in counts.items()])
     except BaseException:
         db.execute("ROLLBACK")
         raise
@@ -467,42 +503,34 @@ def _append_batch(db: sqlite3.Connection, batch: list[_PendingAppend]) -> list[t
     return results
 
 
-def _append(db: sqlite3.Connection, conversation_id: str, turn: NewTurn, max_turns: int) -> tuple[Turn, bool]:
-    existing = db.execute(
-        "SELECT turn_id, role, text, request_id, created_at, action FROM turns "
-        "WHERE conversation_id = ? AND request_id = ?",
-        (conversation_id, turn.request_id),
-    ).fetchone()
-    if existing is not None:
-        stored = _turn(existing)
-        if stored.role != turn.role or stored.text != turn.text:
-            raise AlreadyExistsError(
-                f"request_id {turn.request_id!r} was already used for a different turn (turn {stored.id}); "
-                "use a new request_id for a new turn"
-            )
-        return stored, True
-    record = _get_conversation(db, conversation_id)
-    if record.stage == Stage.COMPLETED:
-        raise FailedPreconditionError(f"conversation {conversation_id!r} is completed; start a new one")
-    if record.turn_count >= max_turns:
-        raise ResourceExhaustedError(
-            f"conversation {conversation_id!r} has reached the limit of {max_turns} turns"
+def _turns_by_request(db: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Turn]:
+    """The stored turns with these (conversation id, request id) pairs."""
+    found: dict[tuple[str, str], Turn] = {}
+    pairs = list(keys)
+    for start in range(0, len(pairs), 400):
+        chunk = pairs[start:start + 400]
+        rows = db.execute(
+            "WITH wanted(c, r) AS (VALUES " + ",".join(["(?, ?)"] * len(chunk)) + ") "
+            "SELECT t.conversation_id, t.turn_id, t.role, t.text, t.request_id, t.created_at, t.action "
+            "FROM wanted JOIN turns t ON t.conversation_id = wanted.c AND t.request_id = wanted.r",
+            [value for pair in chunk for value in pair],
         )
-    now = time.time()
-    stored = Turn(
-        id=record.turn_count + 1, role=turn.role, text=turn.text, request_id=turn.request_id,
-        created_at=now, action=turn.action,
-    )
-    db.execute(
-        "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (conversation_id, stored.id, turn.request_id, turn.role.value, turn.text,
-         turn.action.model_dump_json() if turn.action else None, now),
-    )
-    db.execute(
-        "UPDATE conversations SET turn_count = ?, updated_at = ? WHERE conversation_id = ?",
-        (stored.id, now, conversation_id),
-    )
-    return stored, False
+        for cid, *row in rows:
+            turn = _turn(tuple(row))
+            found[str(cid), turn.request_id] = turn
+    return found
+
+
+def _stages_and_counts(db: sqlite3.Connection, conversation_ids: list[str]) -> dict[str, tuple[str, int]]:
+    states: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(conversation_ids), 500):
+        chunk = conversation_ids[start:start + 500]
+        rows = db.execute(
+            f"SELECT conversation_id, stage, turn_count FROM conversations WHERE conversation_id IN "
+            f"({','.join('?' * len(chunk))})", chunk,
+        )
+        states.update((str(cid), (str(stage), int(count))) for cid, stage, count in rows)
+    return states
 
 
 def _data_version(db: sqlite3.Connection) -> int:

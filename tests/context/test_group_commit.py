@@ -20,7 +20,7 @@ from server.context.live import LiveContext
 from server.context.model import ContextPackage, Role, Stage
 from server.context.records import ConversationRecord, NewTurn
 from server.context.sqlite_store import SQLiteStore
-from server.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError
+from server.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError, ResourceExhaustedError
 
 CUSTOMER_SAYS = [
     "Hi, my order 88412 never arrived and it was due on Monday.",
@@ -83,6 +83,28 @@ async def test_concurrent_appends_share_commits_and_a_refused_one_fails_alone(
         assert [t.id for t in turns][first_id - 1:] == list(range(first_id, first_id + 20))  # gapless, in order
         assert sorted(t.id for t in mine) == list(range(first_id, first_id + 20))
     assert (await store.get_conversation("done")).turn_count == 0
+
+
+async def test_within_one_group_a_repeated_request_is_a_retry_and_the_turn_limit_holds(
+    store: SQLiteStore, batches: list[int]
+) -> None:
+    await store.create_conversation(ConversationRecord(conversation_id="c"))
+    await store.create_conversation(ConversationRecord(conversation_id="d"))
+    await store.append_turn("d", said("d0", "warm-up"), 3)
+    batches.clear()
+    calls = [store.append_turn("c", said(f"r{i}", f"turn {i}"), 3) for i in range(5)]
+    calls += [store.append_turn("c", said("r0", "turn 0"), 3), store.append_turn("c", said("r1", "not turn 1"), 3)]
+    calls += [store.append_turn("d", said("d1", "other"), 3)]
+    *first_five, retry, reused, other = await asyncio.gather(*calls, return_exceptions=True)
+
+    assert batches == [len(calls)]  # one group
+    assert [r[0].id for r in first_five[:3]] == [1, 2, 3] and all(r[1] is False for r in first_five[:3])
+    assert all(isinstance(r, ResourceExhaustedError) for r in first_five[3:])
+    assert retry == (first_five[0][0], True)
+    assert isinstance(reused, AlreadyExistsError)
+    assert other[0].id == 2 and other[1] is False
+    assert [t.text for t in await store.list_turns("c")] == ["turn 0", "turn 1", "turn 2"]
+    assert (await store.get_conversation("c")).turn_count == 3
 
 
 async def test_a_failed_commit_fails_every_append_in_it_and_stores_none(
