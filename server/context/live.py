@@ -37,7 +37,9 @@ ALL_STORED = -1  # package(min_turn_id=ALL_STORED): wait for every turn the stor
 class _Live:
     package: ContextPackage
     stored_through: int = 0  # the last turn id the store acknowledged
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # What a conversation keeps between its turns is walked by every full collection: the
+    # condition exists only while a reader waits on it, the worker only while it runs.
+    changed: asyncio.Condition | None = None
     worker: asyncio.Task[None] | None = None
     dirty: bool = False
     subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
@@ -161,10 +163,13 @@ class LiveContext:
         if min_turn_id == ALL_STORED:
             min_turn_id = live.stored_through
         if min_turn_id > live.package.analyzed_through_turn and wait_s > 0:
-            async with live.changed:
+            if live.changed is None:
+                live.changed = asyncio.Condition()
+            changed = live.changed
+            async with changed:
                 try:
                     await asyncio.wait_for(
-                        live.changed.wait_for(lambda: live.package.analyzed_through_turn >= min_turn_id),
+                        changed.wait_for(lambda: live.package.analyzed_through_turn >= min_turn_id),
                         timeout=wait_s,
                     )
                 except TimeoutError:
@@ -411,6 +416,8 @@ class LiveContext:
                 await self._analyse_new(conversation_id, live)
             except Exception:
                 logger.exception("analysis of conversation %s failed", conversation_id)
+        if live.worker is asyncio.current_task():
+            live.worker = None  # a finished task keeps its coroutine and context: not for every idle conversation
 
     async def _analyse_new(self, conversation_id: str, live: _Live) -> None:
         # Analysed in place: every analyser advances ``analyzed_through_turn`` only
@@ -430,8 +437,9 @@ class LiveContext:
             await self.store.save_package(package)
         now = time.time()
         self.analysis_lag.extend(now - t.created_at for t in new_turns)
-        async with live.changed:
-            live.changed.notify_all()
+        if live.changed is not None:
+            async with live.changed:
+                live.changed.notify_all()
         for queue in list(live.subscribers):
             if queue.full():
                 queue.get_nowait()  # a slow subscriber gets the newest state, not a backlog
