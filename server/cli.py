@@ -94,6 +94,7 @@ async def _serve_async(settings: Settings, demo: bool) -> None:
 
     server, port, runtime = await build_server(settings)
     collecting = _tune_gc(settings.gc_full_every_s)
+    sys.setswitchinterval(settings.gil_switch_ms / 1000)
     await server.start()
     security = "TLS" if settings.tls_cert else "plaintext"
     security += " with client certificates" if settings.tls_client_ca else ""

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # the collector walks only the young generations by itself; a full collection (a pause that grows
     # with the open conversations) runs this often instead; 0: CPython's own schedule
     gc_full_every_s: float = Field(600, ge=0)
+    # how long the event loop may keep the interpreter lock while another thread (SQLite, gRPC's
+    # poller, the embedding process's pipe) waits for it; CPython's default is 5 ms
+    gil_switch_ms: float = Field(0.5, gt=0, le=100)
 
     # handoff prose
     llm_model: str = ""
