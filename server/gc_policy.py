@@ -2,11 +2,11 @@
 
 A collection walks every tracked object of the generations it collects, and stops the
 event loop meanwhile. The live packages are long-lived and made of many small objects
-(about 80 per open conversation: pydantic models, their dicts and field sets, lists),
+(about 70 per open conversation: pydantic models, their dicts and field sets, lists),
 so at 10,000 open conversations the oldest generation holds about a million objects,
-and a full collection of it takes about a second on a 2-core machine. CPython starts one
+and a full collection of it takes 1.2-1.5 s on a 2-core machine. CPython starts one
 whenever the oldest generation has grown by a quarter since the last: under 500 turns/s,
-every few seconds (measured: 18 full collections in a 60 s run, p50 330 ms, max 920 ms).
+every few seconds (measured: 18 full collections in a 30 s run, p50 330 ms, max 920 ms).
 Raising the young threshold instead only moves the cost: 50,000 gives young collections
 of 30-130 ms, and one middle collection of 0.8 s once the packages opened meanwhile
 reach it.
