@@ -63,7 +63,9 @@ def test_the_automatic_collections_leave_the_oldest_generation_to_the_full_one()
     assert old() is None
 
 
+@pytest.mark.usefixtures("collector_settings")
 async def test_the_full_collection_runs_on_its_timer() -> None:
+    gc_policy.young_only()  # nothing else frees it meanwhile
     old = _old_cycle()
     collecting = asyncio.create_task(gc_policy.collect_periodically(0.05))
     try:

@@ -538,14 +538,7 @@ def _data_version(db: sqlite3.Connection) -> int:
 
 
 def _turn_counts(db: sqlite3.Connection, conversation_ids: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for start in range(0, len(conversation_ids), 500):
-        chunk = conversation_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute(f"SELECT conversation_id, turn_count FROM conversations WHERE conversation_id IN ({marks})",
-                          chunk)
-        counts.update((str(cid), int(count)) for cid, count in rows)
-    return counts
+    return {cid: count for cid, (_, count) in _stages_and_counts(db, conversation_ids).items()}
 
 
 def _get_conversation(db: sqlite3.Connection, conversation_id: str) -> ConversationRecord:
