@@ -323,8 +323,10 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_ticks(pid: int, thread: int | None = None) -> int:
+    """CPU ticks of a process (all its threads), or of one of its threads."""
+    path = f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
@@ -498,13 +500,16 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
     drive_jobs = [dict(targets=targets, ids=s, rate=args.rate / args.procs, seconds=args.seconds, start_at=time.time() + 1,
                        clients=per_proc, spread=args.spread, seed=k) for k, s in enumerate(shards(ids, args.procs))]
     machine0, server0 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
+    loop0 = cpu_ticks(server_pid, server_pid) if server_pid else 0  # the main thread runs the event loop
     server = run_phase(pool, "drive", drive_jobs)
     machine1, server1 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
+    loop1 = cpu_ticks(server_pid, server_pid) if server_pid else 0
     after_drive = rss_kb(server_pid) if server_pid else 0
     tick, cores = os.sysconf("SC_CLK_TCK"), os.cpu_count() or 1
     wall = (machine1[1] - machine0[1]) / tick / cores
     server["cpu"] = {"machine busy": (machine1[0] - machine0[0]) / tick / wall,
                      "server": (server1 - server0) / tick / wall if server_pid else None,
+                     "loop": (loop1 - loop0) / tick / wall if server_pid else None,
                      "client": server["cpu_s"] / wall, "cores": cores}
     bare = run_phase(pool, "echo", [dict(target=echo_target, rate=args.rate / args.procs, seconds=args.seconds,
                                          start_at=time.time() + 1, clients=per_proc, size=size)] * args.procs)
@@ -539,6 +544,9 @@ def summarize(args: argparse.Namespace, server: dict[str, Any], bare: dict[str, 
           + (f"server {cpu['server']:.2f}, " if cpu["server"] is not None else "")
           + f"client process(es) {cpu['client']:.2f}, everything else "
           f"{max(0.0, cpu['machine busy'] - (cpu['server'] or 0) - cpu['client']):.2f}")
+    if cpu["server"] is not None and sustained:
+        print(f"server CPU per turn: {cpu['server'] / sustained * 1000:.2f} ms, of which the event-loop thread "
+              f"{cpu['loop'] / sustained * 1000:.2f} ms ({cpu['loop']:.2f} of a core)")
     for label, phase in (("server run", server), ("echo run", bare)):
         print(f"client send lateness ({label}): p50 {pct(phase['send_late'], .5):.2f} ms, "
               f"p99 {pct(phase['send_late'], .99):.2f} ms, max {pct(phase['send_late'], 1.0):.2f} ms "
