@@ -1,15 +1,21 @@
 """The embedded context store: one SQLite file in WAL mode.
 
-All statements run on one dedicated thread with one connection, so writes are
-serialised (turn ids stay gapless and ordered) and the event loop never blocks
-on the disk. With ``synchronous=NORMAL`` a committed turn survives the server
-process being killed; ``FULL`` also survives losing power, at an fsync per
-commit.
+Two connections. The hot path's few indexed statements (a group of appends, a
+conversation's record, a new conversation) run on the event loop's own
+connection: with ``synchronous=NORMAL`` a commit is a write to the page cache,
+and handing it to a thread and back costs the loop more than running it. The
+rest (package saves, listings, deletions, purges, checkpoints) runs on one
+dedicated thread with the other connection. The loop's connection never waits
+for a lock: while the thread (or another process) holds the write lock, SQLite
+answers BUSY at once and the work goes to the thread, which waits its turn. With
+``FULL``, an fsync per commit, everything runs on the thread. A committed turn
+survives the server process being killed; with ``FULL`` also a power loss.
 
-Appends are group-committed: the appends that arrive while a commit is running
-go to the disk thread together, one transaction for all of them (a savepoint
-each, so one refused turn does not fail its neighbours). Every caller still
-hears back only after the commit that holds its turn.
+Appends are group-committed: the appends that arrive before the committer runs
+(or while a commit runs on the thread) share one transaction, refusals decided
+per append so one refused turn does not fail its neighbours. Groups commit one
+after another, so turn ids stay gapless and ordered, and every caller hears back
+only after the commit that holds its turn.
 
 Other processes may write the same file (another server process, an import
 tool). A live stream here hears of the turns they append through ``watch``: every
@@ -45,6 +51,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 WATCH_POLL_S = 0.1
+CHECKPOINT_EVERY_S = 1.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -109,6 +116,11 @@ class SQLiteStore:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection = self._executor.submit(self._connect, synchronous).result()
+        # The event loop's own connection, for the small statements of the hot path, when a commit
+        # is a write to the page cache (an fsync per commit, FULL, would stall the loop: not then).
+        self._inline: sqlite3.Connection | None = self._connect_inline() if synchronous != "FULL" else None
+        self._checkpointed = time.monotonic()
+        self._checkpoint: asyncio.Task[None] | None = None
         self._appends: list[_PendingAppend] = []  # waiting for the next group commit
         self._committer: asyncio.Task[None] | None = None
         self._watchers: dict[str, Callable[[str], None]] = {}
@@ -123,9 +135,54 @@ class SQLiteStore:
         db.executescript(SCHEMA)
         return db
 
+    def _connect_inline(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=0")  # never wait on the loop: a held lock sends the work to the thread
+        db.execute("PRAGMA wal_autocheckpoint=0")  # a checkpoint syncs the file: the thread does it
+        return db
+
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, self._db)
+
+    async def _run_inline(self, fn: Callable[[sqlite3.Connection], T], writes: bool = False) -> T:
+        """A few indexed statements, run on the event loop's thread: a hop to the SQLite thread and
+        back costs the loop more than they do (two wake-ups, and the thread waits for the interpreter
+        lock around every statement while the loop is busy). When another connection holds the write
+        lock (a package save here, another process on the file) SQLite answers BUSY at once and the
+        work goes to the thread, which waits its turn."""
+        if self._inline is None or (writes and self._checkpoint is not None and not self._checkpoint.done()):
+            return await self._run(fn)  # behind the checkpoint, which must find no commit after it
+        try:
+            result = fn(self._inline)
+        except sqlite3.OperationalError as error:
+            if self._inline.in_transaction:
+                self._inline.execute("ROLLBACK")
+            if not _busy(error):
+                raise
+            return await self._run(fn)
+        if writes:
+            self._checkpoint_soon()
+        return result
+
+    def _checkpoint_soon(self) -> None:
+        """The inline connection never checkpoints (a checkpoint writes the database file and syncs
+        it): at most once a second the thread copies the log into the file. Writes wait for it on
+        the thread, as they would behind SQLite's own checkpoint: the log starts over only after a
+        checkpoint that copied all of it, and a commit while it runs would leave some uncopied."""
+        if time.monotonic() - self._checkpointed < CHECKPOINT_EVERY_S:
+            return
+        if self._checkpoint is not None and not self._checkpoint.done():
+            return
+        self._checkpointed = time.monotonic()
+        self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_passive())
+
+    async def _checkpoint_passive(self) -> None:
+        try:
+            await self._run(lambda db: db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+        except sqlite3.Error:
+            logger.warning("checkpointing the SQLite log failed; the next commit retries", exc_info=True)
 
     # ------------------------------------------------------------ conversations
 
@@ -138,10 +195,10 @@ class SQLiteStore:
             )
             return _get_conversation(db, record.conversation_id), cursor.rowcount == 1
 
-        return await self._run(create)
+        return await self._run_inline(create, writes=True)
 
     async def get_conversation(self, conversation_id: str) -> ConversationRecord:
-        return await self._run(lambda db: _get_conversation(db, conversation_id))
+        return await self._run_inline(lambda db: _get_conversation(db, conversation_id))
 
     async def list_conversations(
         self, *, tenant: str | None = None, customer_id: str = "", stage: Stage | None = None,
@@ -196,7 +253,9 @@ class SQLiteStore:
         while self._appends:
             batch, self._appends = self._appends, []
             try:
-                results: list[tuple[Turn, bool] | Exception] = await self._run(lambda db, batch=batch: _append_batch(db, batch))
+                results: list[tuple[Turn, bool] | Exception] = await self._run_inline(
+                    lambda db, batch=batch: _append_batch(db, batch), writes=True
+                )
             except asyncio.CancelledError:
                 for pending in batch:
                     pending.done.cancel()
@@ -435,6 +494,10 @@ class SQLiteStore:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        if self._inline is not None:
+            self._inline.close()
         await self._run(lambda db: db.close())
         self._executor.shutdown(wait=True)
 
@@ -531,6 +594,14 @@ def _stages_and_counts(db: sqlite3.Connection, conversation_ids: list[str]) -> d
         )
         states.update((str(cid), (str(stage), int(count))) for cid, stage, count in rows)
     return states
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock this statement needs."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _data_version(db: sqlite3.Connection) -> int:

@@ -130,6 +130,41 @@ async def test_a_failed_commit_fails_every_append_in_it_and_stores_none(
     assert (turn.id, duplicate) == (1, False)
 
 
+async def test_an_append_waits_out_a_write_lock_held_elsewhere_and_reads_go_on(store: SQLiteStore, tmp_path: Path) -> None:
+    """The event loop's connection never waits for a lock: held by another writer (another process
+    on the file), the commit goes to the store's thread, which waits its turn; reads carry on."""
+    await store.create_conversation(ConversationRecord(conversation_id="c"))
+    other = sqlite3.connect(tmp_path / "context.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE conversations SET channel = 'chat' WHERE conversation_id = 'c'")
+        append = asyncio.create_task(store.append_turn("c", said("r1", "hello"), 100))
+        await asyncio.sleep(0.3)
+        assert not append.done()  # waiting, not refused as "database is locked"
+        assert (await store.get_conversation("c")).channel == ""  # a read is not held up, and sees the last commit
+        other.execute("COMMIT")
+        turn, duplicate = await asyncio.wait_for(append, 5)
+    finally:
+        other.close()
+    assert (turn.id, duplicate) == (1, False)
+    assert [t.text for t in await store.list_turns("c")] == ["hello"]
+    assert (await store.get_conversation("c")).channel == "chat"
+
+
+async def test_the_log_is_copied_into_the_database_behind_the_appends(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's connection leaves checkpoints (a write and a sync of the database file) to the
+    store's thread: the write-ahead log stays small, as SQLite's own checkpoints would keep it."""
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY_S", 0.0)
+    await store.create_conversation(ConversationRecord(conversation_id="c"))
+    for i in range(1500):
+        await store.append_turn("c", said(f"r{i}", f"turn {i}: " + "the parcel is late again " * 8), 2000)
+    wal = tmp_path / "context.sqlite3-wal"
+    assert len(await store.list_turns("c")) == 1500
+    assert wal.stat().st_size < 4 * 1024 * 1024, wal.stat().st_size  # SQLite's default: 1000 pages
+
+
 class CountingStore(SQLiteStore):
     saves: list[list[str]]  # the conversations in each save
 
