@@ -41,6 +41,8 @@ class _Live:
     # condition exists only while a reader waits on it, the worker only while it runs.
     changed: asyncio.Condition | None = None
     worker: asyncio.Task[None] | None = None
+    ticket: asyncio.Future[None] | None = None  # the worker's place in the turnstile's queue, while it waits
+    urgent: bool = False  # someone waits on the next pass: it goes to the front of the queue
     dirty: bool = False
     subscribers: set[asyncio.Queue[ContextPackage]] = field(default_factory=set)
     raw_text: dict[str, str] = field(default_factory=dict)  # request id -> text of a turn stored redacted, until analysed
@@ -63,14 +65,28 @@ class _Turnstile:
         self._backlog_share = backlog_share
         self._scheduled = False
 
-    async def wait(self) -> None:
+    def ticket(self, first: bool = False) -> asyncio.Future[None]:
+        """A place in the queue (at its front when ``first``): done when the pass may go."""
         loop = asyncio.get_running_loop()
         ticket: asyncio.Future[None] = loop.create_future()
-        self._waiting.append(ticket)
+        if first:
+            self._waiting.appendleft(ticket)
+        else:
+            self._waiting.append(ticket)
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._release)
-        await ticket
+        return ticket
+
+    def hurry(self, ticket: asyncio.Future[None] | None) -> None:
+        """To the front of the queue: someone is waiting on this pass (a transfer)."""
+        if ticket is None or ticket.done():
+            return
+        try:
+            self._waiting.remove(ticket)
+        except ValueError:
+            return
+        self._waiting.appendleft(ticket)
 
     def _release(self) -> None:
         admit = self._per_iteration + len(self._waiting) // self._backlog_share
@@ -157,12 +173,19 @@ class LiveContext:
 
     # ------------------------------------------------------------ reads
 
-    async def package(self, conversation_id: str, min_turn_id: int = 0, wait_s: float = 0.0) -> ContextPackage:
+    async def package(
+        self, conversation_id: str, min_turn_id: int = 0, wait_s: float = 0.0, urgent: bool = False
+    ) -> ContextPackage:
+        """With ``urgent`` (a transfer waits on it) the conversation's pending analysis goes ahead of
+        the others queued for the event loop."""
         live = await self._get_live(conversation_id)
         await self._catch_up(conversation_id, live)
         if min_turn_id == ALL_STORED:
             min_turn_id = live.stored_through
         if min_turn_id > live.package.analyzed_through_turn and wait_s > 0:
+            if urgent:
+                live.urgent = True
+                self._turnstile.hurry(live.ticket)
             if live.changed is None:
                 live.changed = asyncio.Condition()
             changed = live.changed
@@ -186,8 +209,9 @@ class LiveContext:
 
     async def settled(self, conversation_id: str, timeout_s: float = 10.0) -> ContextPackage:
         """The package once every stored turn has been analysed, including turns that another
-        process sharing the store appended."""
-        return await self.package(conversation_id, ALL_STORED, timeout_s)
+        process sharing the store appended. Someone waits on it (a transfer, an agent's draft): its
+        analysis goes ahead of the others queued."""
+        return await self.package(conversation_id, ALL_STORED, timeout_s, urgent=True)
 
     async def _catch_up(self, conversation_id: str, live: _Live) -> None:
         """Turns another process appended to the shared store are analysed here too."""
@@ -410,8 +434,12 @@ class LiveContext:
 
     async def _work(self, conversation_id: str, live: _Live) -> None:
         while live.dirty:
-            await self._turnstile.wait()
-            live.dirty = False
+            live.ticket = self._turnstile.ticket(first=live.urgent)
+            try:
+                await live.ticket
+            finally:
+                live.ticket = None
+            live.dirty = live.urgent = False
             try:
                 await self._analyse_new(conversation_id, live)
             except Exception:

@@ -126,13 +126,16 @@ async def test_a_reader_before_the_analysis_sees_the_turns_stored_here_without_a
         await store.create_conversation(ConversationRecord(conversation_id="c1"))
         await live.append_turn("c1", NewTurn(request_id="r0", role=Role.CUSTOMER, text="turn 0"), 100)
         await live.settled("c1", timeout_s=5)
-        real_wait = live._turnstile.wait
+        real_ticket = live._turnstile.ticket
 
-        async def held_back() -> None:  # the analysis has not started on the new turns yet
-            await held.wait()
-            await real_wait()
+        def held_back(first: bool = False) -> asyncio.Future[None]:  # the analysis has not started on the new turns yet
+            async def later() -> None:
+                await held.wait()
+                await real_ticket(first)
 
-        live._turnstile.wait = held_back  # type: ignore[method-assign]
+            return asyncio.ensure_future(later())
+
+        live._turnstile.ticket = held_back  # type: ignore[method-assign]
         for i in (1, 2):
             await live.append_turn("c1", NewTurn(request_id=f"r{i}", role=Role.BOT, text=f"turn {i}"), 100)
         reads = store.reads
@@ -144,5 +147,35 @@ async def test_a_reader_before_the_analysis_sees_the_turns_stored_here_without_a
         assert (await live.settled("c1", timeout_s=5)).analyzed_through_turn == 3
     finally:
         held.set()  # a failed assertion must not leave the analysis held back
+        await live.close()
+        await store.close()
+
+
+async def test_a_waiting_transfer_goes_ahead_of_the_other_conversations_analysis(tmp_path: Path) -> None:
+    """Someone waiting on a conversation (a transfer, an agent's draft) has its pending analysis
+    go first, not behind every other conversation's pass queued for the event loop."""
+    analysed: list[str] = []
+
+    async def analyse(package: ContextPackage, new_turns: list[Turn], raw: object = None) -> None:
+        analysed.append(package.conversation_id)
+        await _analyse(package, new_turns)
+
+    store = SQLiteStore(tmp_path / "c.sqlite3")
+    live = LiveContext(store, analyse)
+    ids = [f"c{i}" for i in range(100)]
+    try:
+        for cid in ids:
+            await store.create_conversation(ConversationRecord(conversation_id=cid))
+        await asyncio.gather(*(live._get_live(cid) for cid in ids))
+        await asyncio.gather(*(
+            live.append_turn(cid, NewTurn(request_id="r", role=Role.CUSTOMER, text="hi"), 10) for cid in ids
+        ))
+        package = await live.settled("c99", timeout_s=5)  # queued last
+        assert package.analyzed_through_turn == 1
+        assert analysed.index("c99") < 50, analysed  # without going first: the 100th
+        for cid in ids:
+            assert (await live.settled(cid, timeout_s=5)).analyzed_through_turn == 1
+        assert sorted(analysed) == sorted(ids)  # the others are analysed all the same, once each
+    finally:
         await live.close()
         await store.close()
