@@ -152,7 +152,7 @@ class SQLiteStore:
         lock around every statement while the loop is busy). When another connection holds the write
         lock (a package save here, another process on the file) SQLite answers BUSY at once and the
         work goes to the thread, which waits its turn."""
-        if self._inline is None or (writes and self._checkpoint is not None and not self._checkpoint.done()):
+        if self._inline is None or (writes and self._checkpointing):
             return await self._run(fn)  # behind the checkpoint, which must find no commit after it
         try:
             result = fn(self._inline)
@@ -171,12 +171,14 @@ class SQLiteStore:
         it): at most once a second the thread copies the log into the file. Writes wait for it on
         the thread, as they would behind SQLite's own checkpoint: the log starts over only after a
         checkpoint that copied all of it, and a commit while it runs would leave some uncopied."""
-        if time.monotonic() - self._checkpointed < CHECKPOINT_EVERY_S:
-            return
-        if self._checkpoint is not None and not self._checkpoint.done():
+        if self._checkpointing or time.monotonic() - self._checkpointed < CHECKPOINT_EVERY_S:
             return
         self._checkpointed = time.monotonic()
         self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_passive())
+
+    @property
+    def _checkpointing(self) -> bool:
+        return self._checkpoint is not None and not self._checkpoint.done()
 
     async def _checkpoint_passive(self) -> None:
         try:
@@ -512,8 +514,8 @@ class _PendingAppend:
 
 def _append_batch(db: sqlite3.Connection, batch: list[_PendingAppend]) -> list[tuple[Turn, bool] | Exception]:
     """One transaction and a handful of statements for the whole batch, however many appends it
-    holds: the thread that runs it gives the interpreter lock up and waits to take it back around
-    every statement, and under load the event loop holds it for milliseconds at a time.
+    holds: it runs on the event loop, or on the SQLite thread, which gives the interpreter lock up
+    and waits to take it back around every statement.
 
     A refused append (a request id reused for another turn, a completed conversation, the turn
     limit) is refused before anything is written, so it leaves the others in the batch."""
@@ -597,11 +599,10 @@ def _stages_and_counts(db: sqlite3.Connection, conversation_ids: list[str]) -> d
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
-    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds a lock this statement needs."""
+    """SQLITE_BUSY or SQLITE_LOCKED (extended codes included): another connection holds a lock
+    this statement needs. An error SQLite did not raise has no code: not that."""
     code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error) or "busy" in str(error)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _data_version(db: sqlite3.Connection) -> int:
