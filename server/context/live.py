@@ -29,7 +29,7 @@ from server.privacy.redact import NO_REDACTION, Redactor
 logger = logging.getLogger(__name__)
 
 Analyse = Callable[..., Awaitable[None]]  # (package, new_turns[, raw_text by turn id])
-SAVE_CHUNK = 32  # packages serialised and written per store call when saving behind the analysis
+SAVE_CHUNK = 32  # packages per save call behind the analysis, serialised and written on the event loop (0.6 ms for 32 of 1 KB)
 ALL_STORED = -1  # package(min_turn_id=ALL_STORED): wait for every turn the store holds
 
 

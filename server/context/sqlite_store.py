@@ -180,18 +180,18 @@ class SQLiteStore:
         if self._checkpoint_task_running or time.monotonic() - self._checkpointed < CHECKPOINT_EVERY_S:
             return
         self._checkpointed = time.monotonic()
-        self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_passive())
+        self._checkpoint = asyncio.get_running_loop().create_task(self._checkpoint_in_two_passes())
 
     @property
     def _checkpoint_task_running(self) -> bool:
         return self._checkpoint is not None and not self._checkpoint.done()
 
-    async def _checkpoint_passive(self) -> None:
+    async def _checkpoint_in_two_passes(self) -> None:
         try:
-            await self._run(_checkpoint_passive)
+            await self._run(_passive_checkpoint)
             self._writes_wait = True
             try:
-                await self._run(_checkpoint_passive)
+                await self._run(_passive_checkpoint)
             finally:
                 self._writes_wait = False
         except sqlite3.Error:
@@ -665,6 +665,6 @@ def _turn(row: tuple[object, ...]) -> Turn:
     )
 
 
-def _checkpoint_passive(db: sqlite3.Connection) -> tuple[int, int, int]:
+def _passive_checkpoint(db: sqlite3.Connection) -> tuple[int, int, int]:
     """(busy, frames in the log, frames copied into the file)."""
     return tuple(db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())  # type: ignore[return-value]

@@ -172,7 +172,7 @@ async def test_a_checkpoint_holds_appends_only_for_its_short_last_pass(
     """The first pass (the bulk of a second's log, written and synced) runs beside the commits;
     the second copies what they added, with writes waiting, and the next commit starts the log over."""
     monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY_S", 0.0)
-    real = sqlite_store._checkpoint_passive
+    real = sqlite_store._passive_checkpoint
     gates = [threading.Event(), threading.Event()]
     passes: list[tuple[int, int, int]] = []
 
@@ -185,7 +185,7 @@ async def test_a_checkpoint_holds_appends_only_for_its_short_last_pass(
             passes.append(real(db))
         return passes[-1]
 
-    monkeypatch.setattr(sqlite_store, "_checkpoint_passive", gated)
+    monkeypatch.setattr(sqlite_store, "_passive_checkpoint", gated)
     await store.create_conversation(ConversationRecord(conversation_id="c"))  # starts a checkpoint
     while not passes:  # its first pass has copied the log and is slow to finish
         await asyncio.sleep(0.01)
