@@ -174,6 +174,7 @@ async def test_a_checkpoint_holds_appends_only_for_its_short_last_pass(
     monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY_S", 0.0)
     real = sqlite_store._passive_checkpoint
     gates = [threading.Event(), threading.Event()]
+    second_started = threading.Event()
     passes: list[tuple[int, int, int]] = []
 
     def gated(db: sqlite3.Connection) -> tuple[int, int, int]:  # the first pass slow to finish, the second to start
@@ -181,6 +182,7 @@ async def test_a_checkpoint_holds_appends_only_for_its_short_last_pass(
             passes.append(real(db))
             gates[0].wait(10)
         else:
+            second_started.set()
             gates[1].wait(10)
             passes.append(real(db))
         return passes[-1]
@@ -192,7 +194,8 @@ async def test_a_checkpoint_holds_appends_only_for_its_short_last_pass(
     for i in range(20):  # committed beside it
         await asyncio.wait_for(store.append_turn("c", said(f"r{i}", f"turn {i}"), 100), 2)
     gates[0].set()
-    await asyncio.sleep(0.1)  # the second pass is queued and waiting at its gate
+    while not second_started.is_set():  # the second pass is running, waiting at its gate
+        await asyncio.sleep(0.01)
     held = asyncio.create_task(store.append_turn("c", said("late", "behind the last pass"), 100))
     await asyncio.sleep(0.2)
     assert not held.done()
