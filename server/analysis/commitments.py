@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
+from server.analysis.folded import Folded
 from server.analysis.fact_patterns import find_money
 from server.analysis.sentences import split_sentences
 from server.context.model import Commitment, ContextPackage, Role, Turn
@@ -25,21 +26,19 @@ _PROMISE = re.compile(
     r"|\blet me\s+(?P<e>(?:send|issue|generate|escalate|process|refund|credit|arrange|schedule)\b.*)",
     re.IGNORECASE,
 )
-_DEADLINE = re.compile(
+_DEADLINE = Folded(
     r"\b(?:within|in|by|before|no later than)\s+(?:the\s+next\s+)?(?:\d+(?:\s*-\s*\d+)?|a|an|one|two|three|few|24|48|72)"
     r"\s+(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?)\b"
     r"|\b(?:by|before|on)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:(?:by|before|until)\s+)?(?:today|tonight|tomorrow|(?:the )?end of (?:the )?day|"
     r"next week|this week)\b|\bby (?:eod|end of business)\b",
-    re.IGNORECASE,
 )
 _ACTION_END = re.compile(r"\s+(?:for the|because|since|so that|as soon as|once|if|but|and then)\b|[,;:]", re.IGNORECASE)
-_NOT_A_PROMISE = re.compile(
+_NOT_A_PROMISE = Folded(
     r"\?\s*$|\bif you\b.*\b(?:want|like)\b|\b(?:i|we)(?:'ll| will)(?: also| just| first)? (?:need|require|ask)\b"
     # a promise refused ("I can't promise you'll get ...") or reported ("you were told you'll get ...")
     r"|\b(?:can'?t|cannot|can not|won'?t|unable to|not able to|couldn'?t)\s+(?:\w+\s+)?(?:promise|guarantee|confirm|commit)\b"
     r"|\byou(?:'ve| have)? (?:said|say|were told|was told|mentioned|claim\w*|believe|think|wrote|understood)\b"
     r"|\b(?:according to you|you'?re saying)\b",
-    re.IGNORECASE,
 )
 
 

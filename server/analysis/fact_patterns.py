@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 from price_parser import Price
 
+from server.analysis.folded import Folded
 from server.analysis.vocabulary import (
     COMMON_WORDS,
     MEMBERSHIP_LEVELS,
@@ -33,14 +34,14 @@ class Found:
     end: int
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _rx(pattern: str) -> Folded:
+    return Folded(pattern)
 
 
 EMAIL = _rx(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _ID = r"#?\s*([A-Za-z0-9][A-Za-z0-9-]*\d[A-Za-z0-9-]*|\d{4,})"
 _CUE_TAIL = r"\s*(?:id|number|no\.?|num|#)?\s*(?:is|was|:|=|-)?\s*"
-KEYED_IDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+KEYED_IDS: tuple[tuple[str, Folded], ...] = (
     ("tracking_number", _rx(r"\btracking" + _CUE_TAIL + _ID)),
     ("order_id", _rx(r"\border" + _CUE_TAIL + _ID)),
     ("account_id", _rx(r"\baccount" + _CUE_TAIL + _ID)),

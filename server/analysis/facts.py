@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from server.analysis import fact_patterns as fp
 from server.analysis.answers import bare_answers, leading_name
 from server.analysis.fact_patterns import Found
+from server.analysis.folded import Folded
 from server.analysis.questions import asked_slots
 from server.context.model import ContextPackage, Fact, Role, Turn
 
@@ -81,7 +82,7 @@ def find_facts(text: str, slots: Sequence[str], extra: Sequence[FactType] = ()) 
     return found + bare_answers(text, found, slots)
 
 
-def _listed(rx: re.Pattern[str], text: str, slots: Sequence[str]) -> list[Found]:
+def _listed(rx: Folded, text: str, slots: Sequence[str]) -> list[Found]:
     """'the id is EPFRFWVQE7': an id whose kind comes from the question."""
     kind = next((s for s in slots if s in ("account_id", "order_id", "tracking_number")), "account_id")
     return [Found(kind, m.group(1), m.start(1), m.end(1)) for m in rx.finditer(text)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from server.analysis.folded import Folded
 from server.privacy.text_caches import text_cache
 
 _F = re.IGNORECASE
@@ -35,34 +36,34 @@ ROLE_MARKER = re.compile(rf"\[\s*/?{_ROLES}\s*\]|(?<![\w-]){_ROLES}\s*:(?!//)", 
 
 _ADDRESSING = [
     # "ignore / disregard / forget / override ... previous instructions"
-    re.compile(r"\b(?:ignor(?:e|es|ing)|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:instructions?|rules?|directions?|"
-               r"orders?|prompts?|guidelines?|policy|policies|above|everything|system message)\b", _F),
-    re.compile(r"\b(?:system prompt|prompt template|your (?:instructions|rules|prompt|guidelines)|hidden instructions|"
-               r"initial instructions|developer mode|debug mode|unrestricted mode|jailbreak|do anything now)\b", _F),
-    re.compile(r"\b(?:new|updated|real) (?:instructions?|rules?|task|policy|system message)\s*(?::|for you\b|from\b)"
-               r"|\bgive you a new (?:task|instruction|role)\b", _F),
-    re.compile(r"\b(?:you are now|from now on,? you|pretend (?:to be|you are)|act as (?:if you|an? (?:ai|assistant|bot|model|"
-               r"agent|developer|system))|you are no longer|roleplay as)\b", _F),
-    re.compile(r"\b(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai|assistant|bot|model|llm|summari[sz]er|"
-               r"escalation model|agent desktop|handoff)\b", _F),
-    re.compile(r"\b(?:ai|assistant|llm|model|summari[sz]er) (?:reading this|must|should|will now)\b", _F),
-    re.compile(r"\b(?:the |your )?(?:assistant|bot|model|agent) must (?:write|say|promise|confirm|open|state)\b", _F),
-    re.compile(r"\b(?:write|put|add|say|copy|print|output|insert|include|repeat|echo)\b[^.!?\n]{0,50}?\b(?:in|into|to|as) "
-               r"(?:the |your )?(?:summary|announcement|opening line|notes?|brief|commitments?|handoff|output)\b", _F),
-    re.compile(r"\b(?:repeat|print|output|echo|reveal|show)\b[^.!?\n]{0,30}?\b(?:the )?(?:words|text|everything|prompt|"
-               r"instructions)\b[^.!?\n]{0,20}\b(?:above|before|verbatim|word for word)\b", _F),
-    re.compile(r"\b(?:escalation|decision|stage|priority|score|instructions?|commitments?_to_honou?r)\s*[=:]\s*\S", _F),
-    re.compile(r"\"(?:summary|opening_line|announcement|commitments?|sections?|stage|escalation|role)\"\s*:", _F),
-    re.compile(r"<\|[^|>]{1,24}\|>|<(?:start|end)_of_turn>|\[/?INST\]|<</?SYS>>|</?\s*conversation\s*>|<!--|```", _F),
-    re.compile(r"\b(?:agent|internal|system|admin|staff) note\s*[:(]|\b(?:summary|announcement|opening line|brief|commitments?)"
-               r"\b(?: of [^.!?\n]{1,30})? (?:must|should|has to) (?:be|say|read|include|state)\b", _F),
-    re.compile(r"<\s*/?\s*(?:script|iframe|img|style|b|i|a|div|span|p)\b[^>]*>", _F),
-    re.compile(r"(?:^|\s)/(?:close|resolve|complete|escalate|system)\b", _F),
+    Folded(r"\b(?:ignor(?:e|es|ing)|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}?\b(?:instructions?|rules?|directions?|"
+           r"orders?|prompts?|guidelines?|policy|policies|above|everything|system message)\b"),
+    Folded(r"\b(?:system prompt|prompt template|your (?:instructions|rules|prompt|guidelines)|hidden instructions|"
+           r"initial instructions|developer mode|debug mode|unrestricted mode|jailbreak|do anything now)\b"),
+    Folded(r"\b(?:new|updated|real) (?:instructions?|rules?|task|policy|system message)\s*(?::|for you\b|from\b)"
+           r"|\bgive you a new (?:task|instruction|role)\b"),
+    Folded(r"\b(?:you are now|from now on,? you|pretend (?:to be|you are)|act as (?:if you|an? (?:ai|assistant|bot|model|"
+           r"agent|developer|system))|you are no longer|roleplay as)\b"),
+    Folded(r"\b(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai|assistant|bot|model|llm|summari[sz]er|"
+           r"escalation model|agent desktop|handoff)\b"),
+    Folded(r"\b(?:ai|assistant|llm|model|summari[sz]er) (?:reading this|must|should|will now)\b"),
+    Folded(r"\b(?:the |your )?(?:assistant|bot|model|agent) must (?:write|say|promise|confirm|open|state)\b"),
+    Folded(r"\b(?:write|put|add|say|copy|print|output|insert|include|repeat|echo)\b[^.!?\n]{0,50}?\b(?:in|into|to|as) "
+           r"(?:the |your )?(?:summary|announcement|opening line|notes?|brief|commitments?|handoff|output)\b"),
+    Folded(r"\b(?:repeat|print|output|echo|reveal|show)\b[^.!?\n]{0,30}?\b(?:the )?(?:words|text|everything|prompt|"
+           r"instructions)\b[^.!?\n]{0,20}\b(?:above|before|verbatim|word for word)\b"),
+    Folded(r"\b(?:escalation|decision|stage|priority|score|instructions?|commitments?_to_honou?r)\s*[=:]\s*\S"),
+    Folded(r"\"(?:summary|opening_line|announcement|commitments?|sections?|stage|escalation|role)\"\s*:"),
+    Folded(r"<\|[^|>]{1,24}\|>|<(?:start|end)_of_turn>|\[/?INST\]|<</?SYS>>|</?\s*conversation\s*>|<!--|```"),
+    Folded(r"\b(?:agent|internal|system|admin|staff) note\s*[:(]|\b(?:summary|announcement|opening line|brief|commitments?)"
+           r"\b(?: of [^.!?\n]{1,30})? (?:must|should|has to) (?:be|say|read|include|state)\b"),
+    Folded(r"<\s*/?\s*(?:script|iframe|img|style|b|i|a|div|span|p)\b[^>]*>"),
+    Folded(r"(?:^|\s)/(?:close|resolve|complete|escalate|system)\b"),
     # other languages: ignore/forget ... instructions
-    re.compile(r"\b(?:ignor\w*|olvida\w*|vergiss\w*|oubliez|dimentica\w*|игнорируй\w*|забудь\w*)\b[^.!?\n]{0,40}?"
-               r"(?:instruc\w*|anweisung\w*|istruzion\w*|инструкц\w*|alles|todo|tout|tutto|vorherig\w*|anterior\w*|précédent\w*)", _F),
+    Folded(r"\b(?:ignor\w*|olvida\w*|vergiss\w*|oubliez|dimentica\w*|игнорируй\w*|забудь\w*)\b[^.!?\n]{0,40}?"
+           r"(?:instruc\w*|anweisung\w*|istruzion\w*|инструкц\w*|alles|todo|tout|tutto|vorherig\w*|anterior\w*|précédent\w*)"),
     re.compile(r"(?:忽略|无视|忘记).{0,12}(?:指令|指示|说明|规则)|(?:系统提示|系統提示)"),
-    re.compile(r"\b(?:системный промпт|systemprompt|prompt (?:système|di sistema|del sistema))\b", _F),
+    Folded(r"\b(?:системный промпт|systemprompt|prompt (?:système|di sistema|del sistema))\b"),
 ]
 
 

@@ -9,13 +9,13 @@ would be great" asks without a question mark): the answer's shape decides the re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from server.analysis.folded import Folded
 from server.context.model import Role, Turn
 
-_SLOT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (slot, re.compile(pattern, re.IGNORECASE))
+_SLOT_PATTERNS: tuple[tuple[str, Folded], ...] = tuple(
+    (slot, Folded(pattern))
     for slot, pattern in (
         ("account_id", r"\baccount\s*(?:id|number|no|#)|\baccount and order ids?\b"),
         ("order_id", r"\border\s*(?:id|number|no|#)|\border ids?\b"),

@@ -14,6 +14,7 @@ import logging
 import re
 
 from server.analysis import sentiment_lexicon as lex
+from server.analysis.folded import Folded
 from server.context.model import ContextPackage, Role, Sentiment, SentimentPoint, Turn
 from server.privacy.text_caches import text_cache
 
@@ -47,7 +48,7 @@ SIGNALS: dict[str, tuple[float, str]] = {
 }
 # Signs that amplify what is there but are no complaint of their own.
 AMPLIFIERS = frozenset({"capitals", "exclamations", "waiting_mention", "bot_repeating"})
-_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_CUES: tuple[tuple[str, Folded], ...] = (
     ("asks_for_human", lex.ASKS_FOR_HUMAN), ("at_bot", lex.AT_BOT), ("repetition", lex.REPEATING),
     ("repeat_contact", lex.REPEAT_CONTACT), ("broken_promise", lex.BROKEN_PROMISE), ("waiting_complaint", lex.WAITING),
     ("product_problem", lex.PRODUCT), ("profanity", lex.PROFANITY), ("sarcasm", lex.SARCASM),

@@ -7,7 +7,7 @@ customer-service language is narrow, and general lexicons score "charge",
 
 from __future__ import annotations
 
-import re
+from server.analysis.folded import Folded
 
 _POSITIVE = """
 thanks .5 thank .5 thx .4 ty .3 cheers .4 appreciate .6 appreciated .6 grateful .6 thankful .6 great .6
@@ -60,15 +60,15 @@ REQUEST_CONTEXT = frozenset({"need", "needs", "want", "wants", "get", "please", 
                              "if", "to", "be", "until", "unless", "hope", "hoping", "expect", "supposed"})
 CLAUSE_BREAKS = frozenset({".", ",", ";", "!", "?", "but", "however"})
 # Phrases whose feeling is not in their words, with a valence each.
-PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p, re.I), v) for p, v in (
+PHRASES: tuple[tuple[Folded, float], ...] = tuple((Folded(p), v) for p, v in (
     (r"\b(?:don'?t|doesn'?t|do\s+not|does\s+not|didn'?t|never)\s+(?:seem\s+to\s+|even\s+)?care\b", -0.6),
     (r"\b(?:no|zero)\s+(?:help|luck|joy|resolution|resolve)\b|\bgot(?:ten)?\s+nowhere\b|\blet\s+down\b", -0.5),
     (r"\bfed\s+up\b|\bsick\s+(?:and\s+tired\s+)?of\b|\bwaste\s+of\s+(?:time|money)\b|\bpiece\s+of\s+(?:crap|junk|garbage)\b", -0.7),
     (r"\bnot\s+(?:good|ok|okay)\s+enough\b|\bwhy\s+am\s+i\s+not\s+surprised\b", -0.5),
 ))
 
-PROFANITY = re.compile(r"\b(?:f+u+c+k\w*|sh[i1]t\w*|damn\w*|bloody|wtf|ffs|crap\w*|bs|pissed|bullshit|arse|ass)\b", re.I)
-ASKS_FOR_HUMAN = re.compile(
+PROFANITY = Folded(r"\b(?:f+u+c+k\w*|sh[i1]t\w*|damn\w*|bloody|wtf|ffs|crap\w*|bs|pissed|bullshit|arse|ass)\b")
+ASKS_FOR_HUMAN = Folded(
     r"\b(?:(?:speak|talk|chat)\s+(?:to|with)\s+(?:a|an|the|your|some)?\s*(?:real\s+|actual\s+|live\s+)?"
     r"(?:person|human|agent|representative|rep|someone|somebody|manager|supervisor|operator)"
     r"|(?:real|actual|live)\s+(?:person|human|agent)"
@@ -77,9 +77,9 @@ ASKS_FOR_HUMAN = re.compile(
     r"|human\s+(?:being|agent|please)|(?:want|need)\s+(?:a|an|to\s+speak\s+to\s+a)\s+(?:human|person|agent|manager|"
     r"supervisor|representative))\b"
     r"|^\W*(?:agent|human|representative|operator|real\s+person)(?:\s+please)?\W*$",
-    re.I,
+
 )
-REPEAT_CONTACT = re.compile(
+REPEAT_CONTACT = Folded(
     r"\b(?:(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+time\s+(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?"
     r"(?:contact|call|messag|writ|email|reach|chatt|ask|tweet|complain|been)"
     r"|this\s+is\s+(?:the|my)\s+(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+time"
@@ -90,16 +90,16 @@ REPEAT_CONTACT = re.compile(
     r"\s+(?:\S+\s+){0,2}(?:\d+|two|three|four|five|six|several|multiple|many|so\s+many)\s+times"
     r"|third\s+time'?s\s+a\s+charm"
     r"|(?:told|said)\s+(?:\w+\s+){0,3}last\s+time)",
-    re.I,
+
 )
-REPEATING = re.compile(
+REPEATING = Folded(
     r"\b(?:already\s+(?:told|explained|said|gave|sent|provided|informed|mentioned)|as\s+i\s+(?:said|mentioned|explained)|"
     r"like\s+i\s+(?:said|told)|i\s+(?:just\s+)?(?:told|said)\s+(?:you|that)|for\s+the\s+(?:second|third|last)\s+time"
     r"|how\s+many\s+times|repeat(?:ing)?\s+myself|explain(?:ing)?\s+(?:myself|everything|it\s+all)\s+(?:all\s+)?(?:again|over)"
     r"|(?:have|had)\s+to\s+(?:\w+\s+){0,2}explain|(?:have\s+to|had\s+to|keep)\s+start(?:ing)?\s+(?:all\s+)?over|starting\s+over)\b",
-    re.I,
+
 )
-AT_BOT = re.compile(
+AT_BOT = Folded(
     r"\b(?:you(?:'re|\s+are)?\s+(?:not\s+(?:listening|understanding|helping|getting\s+it)|useless|a\s+(?:bot|robot|machine))"
     r"|(?:this|stupid|useless|dumb|your)\s+(?:bot|robot|chatbot|machine|automated)|not\s+listening"
     r"|(?<!if\s)(?:you|bot)\s+(?:just\s+|still\s+)?(?:don't|doesn't|do\s+not|does\s+not)\s+(?:understand|get\s+it|read)"
@@ -110,9 +110,9 @@ AT_BOT = re.compile(
     r"|(?:didn't|did\s+not|doesn't|does\s+not)\s+answer\s+my\s+question|(?:you're|you\s+are)\s+not\s+making\s+sense"
     r"|(?:answer(?:ing)?|read(?:ing)?)\s+my\s+question|are\s+you\s+(?:a\s+)?(?:bot|robot|real|human)|automated\s+(?:reply|response|answer)"
     r"|copy\s+(?:and|&)\s+paste|canned\s+(?:reply|response))\b",
-    re.I,
+
 )
-WAITING = re.compile(
+WAITING = Folded(
     r"\b(?:still\s+(?:waiting|haven't|hasn't|have\s+not|has\s+not|without|on\s+hold|(?:not|no)\s+(?:here|arrived|"
     r"received|delivered|refunded|heard|been|got|sign|reply|response|refund|update|word|news|delivery|package|parcel|call))"
     r"|(?:hasn't|has\s+not|haven't|have\s+not|never|not)\s+(?:yet\s+)?(?:arrived|come|received|got|gotten|heard\s+back|"
@@ -125,33 +125,33 @@ WAITING = re.compile(
     r"|(?:no\s+one|nobody)\s+(?:is\s+)?(?:answering|responding|replying|picking\s+up|got\s+back|gets\s+back)"
     r"|(?:failed|fail)\s+to\s+(?:respond|reply|get\s+back|call)|(?:are|is|will)\s+(?:you|it|they)\s+ever\s+(?:going|gonna)"
     r"|still\s+(?:unavailable|pending|processing))\b",
-    re.I,
+
 )
 # Mentions of time or waiting that are a complaint only beside other signs: they point at a delay, weakly.
-WAITING_MENTION = re.compile(
+WAITING_MENTION = Folded(
     r"\b(?:waiting\s+(?:for|on)|(?:days|weeks|months)\s+ago|when\s+will\s+(?:i|it|my|they|you)|still\s+nothing"
     r"|no\s+(?:update|reply|response)s?\b|any\s+update|chas(?:e|ed|ing))\b",
-    re.I,
+
 )
-PRODUCT = re.compile(
+PRODUCT = Folded(
     r"\b(?:broken|damaged|defective|faulty|cracked|stained|ripped|torn|leaking|dead\s+on\s+arrival|"
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not|isn'?t|not)\s+(?:work|working|turn\s+on|charge|charging|fit|load)"
     r"|stopped\s+working|keeps\s+(?:crashing|freezing)|wrong\s+(?:size|item|colou?r)|mou?ldy|rotten|out\s+of\s+date)\b",
-    re.I,
+
 )
-SARCASM = re.compile(
+SARCASM = Folded(
     r"\b(?:(?:oh\s+)?(?:great|wonderful|brilliant|fantastic|perfect|lovely|awesome)\s*[,.!]*\s*(?:just\s+)?"
     r"(?:great|wonderful|brilliant|fantastic|perfect|lovely|awesome)\b|thanks\s+for\s+nothing|yeah\s+right"
     r"|wow[,.!]*\s+just\s+wow|(?:great|brilliant|fantastic|love\s+it|wonderful)\s*[,.]*\s*(?:another|more|now|so|exactly)\s+"
     r"(?:delay|wait|error|nothing|useless|again)|thanks\s+a\s+lot\s+for\s+nothing|real(?:ly)?\s+helpful\s*(?:not|\.\.\.|/s)"
     r"|/s\b|nice\s+job\s+(?:guys\s+)?(?:not|again)|what\s+a\s+(?:joke|surprise)|why\s+am\s+i\s+not\s+surprised)",
-    re.I,
+
 )
-THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|much\s+appreciated|appreciate\s+(?:it|that|your))\b", re.I)
-RESOLVED = re.compile(
+THANKS = Folded(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|much\s+appreciated|appreciate\s+(?:it|that|your))\b")
+RESOLVED = Folded(
     r"\b(?:that\s+(?:worked|works|fixed\s+it|helps|helped|did\s+it)|(?:it'?s|all)\s+(?:working|sorted|fixed|good)\s+now"
     r"|(?:it'?s|all)\s+(?:sorted|fixed)|problem\s+solved|got\s+it\s+(?:now|thanks)|you'?ve\s+been\s+(?:very\s+|so\s+)?helpful)\b",
-    re.I,
+
 )
 ACRONYMS = frozenset({"UPS", "USPS", "DHL", "FEDEX", "TNT", "ID", "PIN", "USA", "UK", "OK", "FAQ", "SMS", "PDF", "ASAP",
                       "TV", "PC", "IOS", "APP", "CEO", "VIP", "EU", "US", "API", "URL", "DM", "DMS", "PM", "AM", "GPS",
@@ -167,10 +167,10 @@ the and you your this that what where when how who are was were not have has had
 from they them there their our out one time times days weeks months hours day week month order refund money
 back just want need told said tell call called paid pay charged service customer nobody thing get got here been
 """.split())
-BROKEN_PROMISE = re.compile(
+BROKEN_PROMISE = Folded(
     r"\b(?:(?:told|promised|said|assured)\b[^.!?]{0,60}\b(?:would|will|'d)\b[^.!?]{0,60}\b(?:nobody|no\s+one|never|"
     r"didn'?t|did\s+not|hasn'?t|haven'?t|still\s+not)|(?:nobody|no\s+one)\s+(?:ever\s+)?(?:got|came|called|rang|replied|"
     r"responded|wrote)\s+(?:me\s+)?back|never\s+(?:got|called|rang|wrote)\s+(?:me\s+)?back|never\s+heard\s+back"
     r"|no\s+call\s*back|you\s+promised)\b",
-    re.I,
+
 )

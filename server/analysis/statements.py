@@ -8,26 +8,24 @@ commitments) are not.
 
 from __future__ import annotations
 
-import re
 
+from server.analysis.folded import Folded
 from server.analysis.commitments import find_commitments
 from server.analysis.sentences import split_sentences
 from server.context.model import ContextPackage, Role, Statement, Turn
 
-_QUESTION = re.compile(
-    r"\?\s*$|^(?:may|can|could|would|will|do|does|did|is|are|have|has|what|when|where|which|who|why|how)\b", re.IGNORECASE
+_QUESTION = Folded(
+    r"\?\s*$|^(?:may|can|could|would|will|do|does|did|is|are|have|has|what|when|where|which|who|why|how)\b",
 )
-_PLEASANTRY = re.compile(
+_PLEASANTRY = Folded(
     r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thanks?|thank you|you're welcome|no problem|no worries|"
     r"sure|ok|okay|great|perfect|alright|understood|got it|of course|absolutely|certainly|one moment|just a moment|"
     r"i(?:'m| am) sorry|sorry|i apologi[sz]e|i understand|i see|happy to help|glad to help|let me (?:check|see|look)|"
     r"have a (?:good|great|nice)|is there anything else|anything else|welcome to)\b",
-    re.IGNORECASE,
 )
-_CONTENT = re.compile(
+_CONTENT = Folded(
     r"\d|\b(?:is|are|was|were|has|have|had|isn't|aren't|wasn't|don't|doesn't|didn't|can't|cannot|won't|shipped|"
     r"delivered|arrive[sd]?|expires?|costs?|owe|due|allowed|eligible|policy|available|active|cancel+ed|refunded)\b",
-    re.IGNORECASE,
 )
 MIN_WORDS = 4
 

@@ -13,18 +13,18 @@ latest open step is marked failed.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 
 from server.analysis.action_names import ActionMatcher, plain_name
+from server.analysis.folded import Folded
 from server.analysis.questions import last_bot_block
 from server.context.model import ContextPackage, Outcome, Role, Step, Turn
 
 logger = logging.getLogger(__name__)
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _rx(pattern: str) -> Folded:
+    return Folded(pattern)
 
 
 _PENDING = _rx(r"\bin prog|\bwill be\b|\bquerying\b|\bsearching\b|\blooking\b|\bpending\b|\bwaiting\b")

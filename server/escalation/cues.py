@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from server.analysis.folded import Folded
 from server.analysis.injection import addresses_model
-
-_F = re.IGNORECASE
 
 _PERSON = (
     r"(?<!my )(?<!our )(?<!his )(?<!her )(?<!their )(?<!whose )"
@@ -28,66 +27,66 @@ _ASK_VERB = (
     r"send|forward|hand)"
 )
 _ASK_FOR_HUMAN = [
-    re.compile(rf"\b{_ASK_VERB}\w*\b[^.?!]{{0,30}}?\b(?:to |with |me |me to |through to )?{_PERSON}\b", _F),
-    re.compile(r"^\W*(?:human|agent|representative|operator|person|supervisor|manager)s?\b[\w\s,!.]{0,16}$", _F),
-    re.compile(r"\b(?:is there|are there|can i get|i want|i need|i'd like|id like)\s+(?:a |an )?"
-               r"(?:real |live |actual )?(?:human|person|people)\b", _F),
-    re.compile(r"\b(?:are you|is this|am i talking to) (?:a |an )?(?:bot|robot|machine|ai)\b", _F),
-    re.compile(r"\b(?:real|live|actual) (?:human|person|agent)\b", _F),
-    re.compile(r"\bescalate (?:this|my|the)\b", _F),
+    Folded(rf"\b{_ASK_VERB}\w*\b[^.?!]{{0,30}}?\b(?:to |with |me |me to |through to )?{_PERSON}\b"),
+    Folded(r"^\W*(?:human|agent|representative|operator|person|supervisor|manager)s?\b[\w\s,!.]{0,16}$"),
+    Folded(r"\b(?:is there|are there|can i get|i want|i need|i'd like|id like)\s+(?:a |an )?"
+           r"(?:real |live |actual )?(?:human|person|people)\b"),
+    Folded(r"\b(?:are you|is this|am i talking to) (?:a |an )?(?:bot|robot|machine|ai)\b"),
+    Folded(r"\b(?:real|live|actual) (?:human|person|agent)\b"),
+    Folded(r"\bescalate (?:this|my|the)\b"),
 ]
 _NOT_A_REQUEST = [
-    re.compile(r"\b(?:your|the|an|another|other|previous|last|first|that) (?:agent|rep|representative|person)"
-               r"\s+(?:\w+\s+)?(?:said|told|promised|gave|was|did|sent|claimed|mentioned)", _F),
-    re.compile(r"\b(?:don'?t|do not|no need to|never) (?:\w+ )?(?:need|want|have) to (?:speak|talk)", _F),
-    re.compile(r"\b(?:don'?t|do not) (?:need|want) (?:a |an |to )?(?:human|person|agent)", _F),
+    Folded(r"\b(?:your|the|an|another|other|previous|last|first|that) (?:agent|rep|representative|person)"
+           r"\s+(?:\w+\s+)?(?:said|told|promised|gave|was|did|sent|claimed|mentioned)"),
+    Folded(r"\b(?:don'?t|do not|no need to|never) (?:\w+ )?(?:need|want|have) to (?:speak|talk)"),
+    Folded(r"\b(?:don'?t|do not) (?:need|want) (?:a |an |to )?(?:human|person|agent)"),
 ]
 
 _AUTHORITY = [
-    re.compile(r"\b(?:make|grant|do|give me) an? exception\b", _F),
-    re.compile(r"\bexception\b[^.?!]{0,30}\b(?:policy|rule|once|this time)\b", _F),
-    re.compile(r"\bwaive\w*\b[^.?!]{0,20}\b(?:fee|charge|penalty|cost|fine)", _F),
-    re.compile(r"\b(?:fee|charge|penalty)s?\b[^.?!]{0,20}\bwaived\b", _F),
-    re.compile(r"\bcompensat(?:e|ion|ed)\b", _F),
-    re.compile(r"\bgoodwill (?:credit|gesture|refund)\b", _F),
-    re.compile(r"\b(?:full )?refund\b[^.?!]{0,30}\b(?:beyond|over|outside|past|after) (?:the |your )?"
-               r"(?:policy|window|limit|\d+ days)", _F),
-    re.compile(r"\b(?:outside|beyond|against) (?:the |your )?(?:return |refund )?(?:policy|window)\b", _F),
-    re.compile(r"\b(?:supervisor|manager)'?s? (?:approval|authori[sz]ation|sign[- ]off|permission)\b", _F),
-    re.compile(r"\b(?:price match|price adjustment|reimburse\w*)\b", _F),
+    Folded(r"\b(?:make|grant|do|give me) an? exception\b"),
+    Folded(r"\bexception\b[^.?!]{0,30}\b(?:policy|rule|once|this time)\b"),
+    Folded(r"\bwaive\w*\b[^.?!]{0,20}\b(?:fee|charge|penalty|cost|fine)"),
+    Folded(r"\b(?:fee|charge|penalty)s?\b[^.?!]{0,20}\bwaived\b"),
+    Folded(r"\bcompensat(?:e|ion|ed)\b"),
+    Folded(r"\bgoodwill (?:credit|gesture|refund)\b"),
+    Folded(r"\b(?:full )?refund\b[^.?!]{0,30}\b(?:beyond|over|outside|past|after) (?:the |your )?"
+           r"(?:policy|window|limit|\d+ days)"),
+    Folded(r"\b(?:outside|beyond|against) (?:the |your )?(?:return |refund )?(?:policy|window)\b"),
+    Folded(r"\b(?:supervisor|manager)'?s? (?:approval|authori[sz]ation|sign[- ]off|permission)\b"),
+    Folded(r"\b(?:price match|price adjustment|reimburse\w*)\b"),
 ]
-_MONEY_ASK = re.compile(r"\b(?:refund|credit|reimburse\w*|compensat\w*|back|pay me|owe me|money)\b", _F)
-_AMOUNT = re.compile(r"(?:[$€£]\s?(\d[\d,]*(?:\.\d+)?))|(?:\b(\d[\d,]*(?:\.\d+)?)\s?(?:dollars|usd|eur|euros|gbp|pounds)\b)", _F)
+_MONEY_ASK = Folded(r"\b(?:refund|credit|reimburse\w*|compensat\w*|back|pay me|owe me|money)\b")
+_AMOUNT = Folded(r"(?:[$€£]\s?(\d[\d,]*(?:\.\d+)?))|(?:\b(\d[\d,]*(?:\.\d+)?)\s?(?:dollars|usd|eur|euros|gbp|pounds)\b)")
 
 _BOT_LIMIT = [
-    re.compile(r"\b(?:i'?m|i am) (?:not able|unable|not authori[sz]ed|not allowed) to "
-               r"(?:approve|authori[sz]e|grant|waive|issue|offer|make|override|refund)", _F),
-    re.compile(r"\bi (?:can'?not|can'?t|don'?t have (?:the )?(?:authority|permission) to) "
-               r"(?:approve|authori[sz]e|grant|waive|issue|offer|make an exception|override|refund)", _F),
-    re.compile(r"\b(?:only|need) (?:a |an )?(?:supervisor|manager|human agent|specialist) (?:can|to) "
-               r"(?:approve|authori[sz]e|grant|waive|decide)", _F),
-    re.compile(r"\bbeyond (?:what i can|my (?:authority|limit))\b", _F),
+    Folded(r"\b(?:i'?m|i am) (?:not able|unable|not authori[sz]ed|not allowed) to "
+           r"(?:approve|authori[sz]e|grant|waive|issue|offer|make|override|refund)"),
+    Folded(r"\bi (?:can'?not|can'?t|don'?t have (?:the )?(?:authority|permission) to) "
+           r"(?:approve|authori[sz]e|grant|waive|issue|offer|make an exception|override|refund)"),
+    Folded(r"\b(?:only|need) (?:a |an )?(?:supervisor|manager|human agent|specialist) (?:can|to) "
+           r"(?:approve|authori[sz]e|grant|waive|decide)"),
+    Folded(r"\bbeyond (?:what i can|my (?:authority|limit))\b"),
 ]
 
 _RESOLVED = [
-    re.compile(r"\b(?:that|it|this)(?:'s| is| has)? (?:worked|works|working)(?: now)?\b", _F),
-    re.compile(r"\b(?:all set|all sorted|sorted it|fixed it|problem solved|that fixed it|that did it|"
-               r"that solved|it'?s fixed|all good now|working now|works now|that's (?:all|everything)|"
-               r"that is all|nothing else)\b", _F),
-    re.compile(r"\b(?:i can see it|i got it|i received it|it went through|it came through|just arrived)\b", _F),
+    Folded(r"\b(?:that|it|this)(?:'s| is| has)? (?:worked|works|working)(?: now)?\b"),
+    Folded(r"\b(?:all set|all sorted|sorted it|fixed it|problem solved|that fixed it|that did it|"
+           r"that solved|it'?s fixed|all good now|working now|works now|that's (?:all|everything)|"
+           r"that is all|nothing else)\b"),
+    Folded(r"\b(?:i can see it|i got it|i received it|it went through|it came through|just arrived)\b"),
 ]
-_NEGATED_RESOLVED = re.compile(r"\b(?:not|n't|never|still)\b[^.?!]{0,15}\b(?:work|fix|solv|sort)", _F)
+_NEGATED_RESOLVED = Folded(r"\b(?:not|n't|never|still)\b[^.?!]{0,15}\b(?:work|fix|solv|sort)")
 
-_DELAY = re.compile(
+_DELAY = Folded(
     r"\b(?:still (?:hasn'?t|haven'?t|not|waiting|no)|where is my|where'?s my|hasn'?t (?:arrived|shipped|come)|"
     r"not (?:arrived|delivered|here yet)|delay\w*|late|overdue|taking (?:so|too) long|been waiting|"
-    r"weeks?|days? ago|days? late|tracking|shipment|delivery|package|parcel)\b", _F)
+    r"weeks?|days? ago|days? late|tracking|shipment|delivery|package|parcel)\b")
 
-_FRUSTRATION = re.compile(
+_FRUSTRATION = Folded(
     r"\b(?:ridiculous|useless|unacceptable|frustrat\w*|annoy\w*|angry|furious|terrible|awful|worst|"
     r"joke|pathetic|waste of (?:my )?time|fed up|sick of|tired of|not helping|doesn'?t help|"
     r"you'?re not listening|already (?:told|said|tried|did)|again\?|(?:second|third|fourth|2nd|3rd|4th) time|"
-    r"(?:nobody|no one|no-one) (?:got|gets|has got|ever got) back|still (?:waiting|no answer))\b", _F)
+    r"(?:nobody|no one|no-one) (?:got|gets|has got|ever got) back|still (?:waiting|no answer))\b")
 
 
 def asks_for_human(text: str, extra: Iterable[str] = ()) -> bool:
@@ -149,5 +148,5 @@ def frustration_cue(text: str) -> float:
 
 
 @lru_cache(maxsize=64)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, _F) for p in patterns)
+def _compiled(patterns: tuple[str, ...]) -> tuple[Folded, ...]:
+    return tuple(Folded(p) for p in patterns)

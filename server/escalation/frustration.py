@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from server.analysis.folded import Folded
 from server.context.model import ContextPackage, Role
 from server.escalation import cues
 
 CARRY = 0.6  # how much of the last turn's frustration lingers into the next
-_AT_BOT = re.compile(
+_AT_BOT = Folded(
     r"\b(?:you(?:'re| are)? (?:not|useless|a bot|a robot)|this bot|not listening|already (?:told|said|gave)|"
     r"you keep|stop asking|same (?:question|thing)|makes no sense|doesn'?t understand)\b",
-    re.IGNORECASE,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from server.analysis.folded import Folded
 from server.context.model import Turn
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -13,10 +14,9 @@ _STOP = frozenset(
     "i you your me my we our it this that these those can could would will please just so "
     "let us let's there here what which ok okay sure thanks thank".split()
 )
-_CLOSINGS = re.compile(
+_CLOSINGS = Folded(
     r"\b(?:anything else|something else|have a (?:great|nice|good)|you'?re welcome|one moment|"
     r"bear with me|let me (?:check|look)|hold on|just a (?:moment|second|sec))\b",
-    re.IGNORECASE,
 )
 MIN_CONTENT_WORDS = 3
 
