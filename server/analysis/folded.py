@@ -2,9 +2,9 @@
 
 Under ``re.IGNORECASE`` Python's regular-expression engine folds the case of every
 character it compares, and the analysers' cue patterns are long alternations tried at
-every word of every turn: on the real conversations under ../shared/data, the ten
-sentiment cues take 2.6x as long as the same patterns, written in lower case, on
-``text.lower()``. ``Folded`` does that and gives the answers of the IGNORECASE pattern:
+every word of every turn: on 3,239 turns of the real conversations under ../shared/data,
+the ten sentiment cues took 142 us a turn, and the same patterns in lower case on
+``text.lower()`` 61 us. ``Folded`` does that and gives the answers of the IGNORECASE pattern:
 
 - an ASCII text is lower-cased and searched with the pattern's lower-cased twin (its
   literals and class ranges lower-cased, escapes such as ``\\S`` or ``\\W`` kept). On
@@ -12,7 +12,9 @@ sentiment cues take 2.6x as long as the same patterns, written in lower case, on
   case matches the lower-cased one, so the two find the same spans;
 - a text with any other character goes to the IGNORECASE pattern itself, since lower-
   casing can change its length ("İ") and IGNORECASE folds characters ``str.lower`` leaves
-  ("ſ" matches "s").
+  ("ſ" matches "s");
+- group names keep their case, and a pattern with a part that minds case, ``(?-i:...)``,
+  is always matched as written.
 
 Matches report spans and groups of the original text, never of its lower-cased copy:
 ``find_keyed_ids`` keeps "AB-1234" as the customer wrote it.
@@ -108,21 +110,18 @@ class Folded:
         return self._ignorecase.groups
 
     def search(self, text: str) -> re.Match[str] | _OnOriginal | None:
-        if self._lower is None or not text.isascii():
-            return self._ignorecase.search(text)
-        match = self._lower.search(text.lower())
-        return None if match is None else _OnOriginal(match, text)
+        return self._one_match("search", text)
 
     def match(self, text: str) -> re.Match[str] | _OnOriginal | None:
-        if self._lower is None or not text.isascii():
-            return self._ignorecase.match(text)
-        match = self._lower.match(text.lower())
-        return None if match is None else _OnOriginal(match, text)
+        return self._one_match("match", text)
 
     def fullmatch(self, text: str) -> re.Match[str] | _OnOriginal | None:
+        return self._one_match("fullmatch", text)
+
+    def _one_match(self, how: str, text: str) -> re.Match[str] | _OnOriginal | None:
         if self._lower is None or not text.isascii():
-            return self._ignorecase.fullmatch(text)
-        match = self._lower.fullmatch(text.lower())
+            return getattr(self._ignorecase, how)(text)  # type: ignore[no-any-return]
+        match = getattr(self._lower, how)(text.lower())
         return None if match is None else _OnOriginal(match, text)
 
     def finditer(self, text: str) -> Iterator[re.Match[str] | _OnOriginal]:
