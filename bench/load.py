@@ -345,18 +345,53 @@ def first_line(proc: subprocess.Popen[str], timeout: float) -> str:
     return box[0]
 
 
-def start_server(data_dir: str, log: Any) -> tuple[subprocess.Popen[str], str]:
+def start_server(data_dir: str, log: Any) -> tuple[subprocess.Popen[str], str, str]:
+    """The server, its address and its Prometheus endpoint (the server's own view of its calls)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--log-level", "WARNING", "serve", "--port", "0", "--data-dir", data_dir],
+        [sys.executable, "-m", "server", "--log-level", "WARNING", "serve", "--port", "0", "--data-dir", data_dir,
+         "--metrics-port", "0"],
         stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
     )
     try:
         line = first_line(proc, START_TIMEOUT_S)  # "handoff-server listening on HOST:PORT (data in ...)"
+        metrics = first_line(proc, 30).split()[-1]  # "Prometheus metrics on http://HOST:PORT/metrics"
     except RuntimeError:
         stop(proc)
         raise
     port = line.split()[3].rsplit(":", 1)[1]
-    return proc, f"127.0.0.1:{port}"
+    return proc, f"127.0.0.1:{port}", metrics
+
+
+def histograms(url: str | None) -> dict[tuple[str, str], float]:
+    """(series, le) -> cumulative count, for the server's call latencies and event-loop lag."""
+    if url is None:
+        return {}
+    import urllib.request
+
+    found: dict[tuple[str, str], float] = {}
+    with urllib.request.urlopen(url, timeout=10) as page:  # noqa: S310 - the server this bench started
+        for line in page.read().decode().splitlines():
+            if not line.startswith(("handoff_rpc_duration_seconds_bucket{", "handoff_event_loop_lag_seconds_bucket{")):
+                continue
+            labels, value = line.rsplit(" ", 1)
+            name, inside = labels.split("{", 1)
+            parts = inside.rstrip("}").split(",")
+            le = next(p for p in parts if p.startswith("le=")).split('"')[1]
+            series = name.removesuffix("_bucket") + "{" + ",".join(sorted(p for p in parts if not p.startswith("le="))) + "}"
+            found[series, le] = float(value)
+    return found
+
+
+def bucket_quantile(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str,
+                    q: float) -> str:
+    """The upper bound of the bucket holding the q-quantile of what was observed between two scrapes."""
+    counts = sorted(((float(le), after[key] - before.get(key, 0.0)) for key in after if key[0] == series
+                     for le in [key[1]]), key=lambda item: item[0])
+    total = counts[-1][1] if counts else 0.0
+    if not total:
+        return "-"
+    bound = next(le for le, n in counts if n >= q * total)
+    return "over 10 s" if bound == float("inf") else f"<= {bound * 1000:g}"
 
 
 def start_echo(lifetime_s: float) -> tuple[subprocess.Popen[str], str]:
@@ -464,15 +499,15 @@ def main() -> None:
     log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115 - closed in finally
     pool = None
     try:
-        targets, server_pid = args.targets, None
+        targets, server_pid, metrics = args.targets, None, None
         if not targets:
-            proc, target = start_server(data_dir, log)
+            proc, target, metrics = start_server(data_dir, log)
             started.append(proc)
             targets, server_pid = [target], proc.pid
         echo, echo_target = start_echo(lifetime_s=4 * args.seconds + args.conversations / 50 + 600)
         started.append(echo)
         pool = multiprocessing.get_context("spawn").Pool(args.procs)
-        report(args, pool, targets, server_pid, echo_target, Path(data_dir) / "server.log")
+        report(args, pool, targets, server_pid, echo_target, Path(data_dir) / "server.log", metrics)
     finally:
         if pool is not None:
             pool.terminate()
@@ -484,7 +519,7 @@ def main() -> None:
 
 
 def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: int | None, echo_target: str,
-           server_log: Path) -> None:
+           server_log: Path, metrics: str | None = None) -> None:
     per_proc, size = clients_per_proc(args.clients, args.procs), mean_request_bytes()
     # warm up first (lazy imports, model first calls, allocator arenas), so "before" is not start-up alone
     warm = list(enumerate(f"warm-{os.getpid()}-{i}" for i in range(WARM_UP)))
@@ -501,7 +536,9 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
                        clients=per_proc, spread=args.spread, seed=k) for k, s in enumerate(shards(ids, args.procs))]
     machine0, server0 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
     loop0 = cpu_ticks(server_pid, server_pid) if server_pid else 0  # the main thread runs the event loop
+    seen0 = histograms(metrics)
     server = run_phase(pool, "drive", drive_jobs)
+    seen1 = histograms(metrics)
     machine1, server1 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
     loop1 = cpu_ticks(server_pid, server_pid) if server_pid else 0
     after_drive = rss_kb(server_pid) if server_pid else 0
@@ -526,6 +563,17 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
                                                "GetContextPackage-lag", "Handoff", "echo-baseline",
                                                "echo-max (closed loop)"])
     summarize(args, server, bare, peak, created, (before, after_open, after_drive) if server_pid else None)
+    if seen1:
+        service = "/handoff.v1.ConversationService/AppendTurn"
+        rpc = 'handoff_rpc_duration_seconds{{code="OK",method="{}"}}'
+        loop_lag = "handoff_event_loop_lag_seconds{}"
+        print("the server's own view during the turns (its histograms' bucket bounds, ms): AppendTurn from the "
+              f"call interceptor's entry to its return p50 {bucket_quantile(seen0, seen1, rpc.format(service), .5)}, "
+              f"p99 {bucket_quantile(seen0, seen1, rpc.format(service), .99)}; Handoff p99 "
+              f"{bucket_quantile(seen0, seen1, rpc.format('/handoff.v1.HandoffService/Handoff'), .99)}; "
+              f"a 100 ms timer on the event loop late by p50 {bucket_quantile(seen0, seen1, loop_lag, .5)}, "
+              f"p99 {bucket_quantile(seen0, seen1, loop_lag, .99)}. A call's time before the interceptor (gRPC "
+              "accepting it and reading its request) and after (sending the reply) is the client's figure less this.")
     if server_pid and server_log.stat().st_size:
         lines = server_log.read_text(errors="replace").splitlines()
         print(f"server stderr: {len(lines)} line(s), last: {lines[-1][:160]}")
