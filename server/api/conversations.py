@@ -138,7 +138,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
                     ack = await self._append(request.append)
                     cid = request.append.conversation_id
                     if cid not in subscribed:
-                        queue = await self.live.subscribe(cid)
+                        queue = await self.live.subscribe(cid, current=True)
                         subscribed[cid] = queue
                         tasks.append(asyncio.create_task(forward(cid, queue)))
                     await out.put(pb.StreamTurnsResponse(ack=ack))

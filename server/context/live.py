@@ -228,12 +228,17 @@ class LiveContext:
             return live.package.tenant
         return (await self.store.get_conversation(conversation_id)).tenant
 
-    async def subscribe(self, conversation_id: str) -> asyncio.Queue[ContextPackage]:
+    async def subscribe(self, conversation_id: str, current: bool = False) -> asyncio.Queue[ContextPackage]:
+        """A queue of the package after each analysis. With ``current`` it starts with the package as it
+        is once subscribed, when that reflects any turn: an analysis that landed while the subscriber
+        was subscribing (just after its own append, say) is not lost until the next turn."""
         live = await self._get_live(conversation_id)
         queue: asyncio.Queue[ContextPackage] = asyncio.Queue(maxsize=256)
         if not live.subscribers and hasattr(self.store, "watch"):  # a store shared by replicas
             await self.store.watch(conversation_id, self._appended_elsewhere)
         live.subscribers.add(queue)
+        if current and live.package.analyzed_through_turn:
+            queue.put_nowait(live.package)
         return queue
 
     def unsubscribe(self, conversation_id: str, queue: asyncio.Queue[ContextPackage]) -> None:

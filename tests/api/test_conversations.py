@@ -303,3 +303,27 @@ async def test_a_wait_beyond_the_callers_deadline_answers_with_the_package_in_ti
         pb.GetContextPackageRequest(conversation_id=cid, min_turn_id=1000, wait_ms=60_000), timeout=1.0
     )
     assert package.conversation_id == cid and [t.turn_id for t in package.transcript] == [1]
+
+
+async def test_turn_stream_sends_the_analysis_of_a_conversations_first_turn_while_open(running: Running) -> None:
+    """The stream subscribes to a conversation on its first turn there, after the append: an analysis
+    that lands before the subscription must still reach the stream, not wait for the next turn."""
+    for attempt in range(5):
+        cid = await running.create()
+        sent: asyncio.Queue[pb.StreamTurnsRequest | None] = asyncio.Queue()
+        await sent.put(pb.StreamTurnsRequest(append=pb.AppendTurnRequest(
+            conversation_id=cid, request_id="s0", role=pb.CUSTOMER, text="my order 12345 is late")))
+
+        async def turns():
+            while (request := await sent.get()) is not None:
+                yield request
+
+        call = running.conversations.StreamTurns(turns())
+        try:
+            ack = await asyncio.wait_for(call.read(), 5)
+            assert ack.ack.turn.turn_id == 1, attempt
+            update = await asyncio.wait_for(call.read(), 5)  # the stream stays open: no settling at its end
+            assert update.update.analyzed_through_turn == 1, attempt
+        finally:
+            await sent.put(None)
+            call.cancel()
