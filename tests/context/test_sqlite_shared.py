@@ -45,3 +45,39 @@ async def test_a_watcher_hears_turns_another_process_appended_and_not_its_own(tm
     finally:
         await here.close()
         await there.close()
+
+
+async def test_a_watchers_poll_reads_the_counts_only_after_another_connections_commit(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Reading every watched conversation's count is the poll's dear part (20 ms for 10,000): this
+    store's own appends must not set it off, another process's must."""
+    from server.context import sqlite_store
+
+    reads: list[int] = []
+    counts = sqlite_store._turn_counts
+    monkeypatch.setattr(sqlite_store, "_turn_counts", lambda db, ids: reads.append(len(ids)) or counts(db, ids))
+    here, there = SQLiteStore(tmp_path / "context.sqlite3"), SQLiteStore(tmp_path / "context.sqlite3")
+    try:
+        for cid in ("c1", "c2"):
+            await here.create_conversation(record(cid))
+        heard: list[str] = []
+        for cid in ("c1", "c2"):
+            await here.watch(cid, heard.append)
+        deadline = time.monotonic() + 5
+        while not reads and time.monotonic() < deadline:  # the first round reads them: a commit may have come
+            await asyncio.sleep(WATCH_POLL_S / 4)
+        first = len(reads)
+        for i in range(20):
+            await here.append_turn(f"c{i % 2 + 1}", NewTurn(request_id=f"mine-{i}", role=Role.CUSTOMER, text="hi"), 100)
+            await asyncio.sleep(WATCH_POLL_S / 4)
+        assert len(reads) == first and heard == []
+
+        await there.append_turn("c2", NewTurn(request_id="theirs", role=Role.BOT, text="hello"), 100)
+        deadline = time.monotonic() + 5
+        while not heard and time.monotonic() < deadline:
+            await asyncio.sleep(WATCH_POLL_S / 2)
+        assert heard == ["c2"] and len(reads) == first + 1
+    finally:
+        await here.close()
+        await there.close()
