@@ -47,11 +47,17 @@ async def test_a_watcher_hears_turns_another_process_appended_and_not_its_own(tm
         await there.close()
 
 
-async def test_a_watchers_poll_reads_the_counts_only_after_another_connections_commit(
-    tmp_path: Path, monkeypatch
-) -> None:
-    """Reading every watched conversation's count is the poll's dear part (20 ms for 10,000): this
-    store's own appends must not set it off, another process's must."""
+
+async def _until(condition, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(WATCH_POLL_S / 4)
+
+
+async def test_a_watchers_poll_reads_every_count_once_then_only_the_new_turns(tmp_path: Path, monkeypatch) -> None:
+    """Reading every watched conversation's count is the poll's dear part (20 ms for 10,000): after
+    its first round it reads only the turns stored since, and still hears another process's turn,
+    also one stored where a deleted turn's row was."""
     from server.context import sqlite_store
 
     reads: list[int] = []
@@ -61,23 +67,27 @@ async def test_a_watchers_poll_reads_the_counts_only_after_another_connections_c
     try:
         for cid in ("c1", "c2"):
             await here.create_conversation(record(cid))
+        await there.create_conversation(record("gone").model_copy(update={"customer_id": "leaving"}))
         heard: list[str] = []
         for cid in ("c1", "c2"):
             await here.watch(cid, heard.append)
-        deadline = time.monotonic() + 5
-        while 2 not in reads and time.monotonic() < deadline:  # the first round reads both: a commit may have come
-            await asyncio.sleep(WATCH_POLL_S / 4)
+        await _until(lambda: 2 in reads)  # the first round reads both
         first = len(reads)
         for i in range(20):
             await here.append_turn(f"c{i % 2 + 1}", NewTurn(request_id=f"mine-{i}", role=Role.CUSTOMER, text="hi"), 100)
             await asyncio.sleep(WATCH_POLL_S / 4)
-        assert len(reads) == first and heard == []
-
         await there.append_turn("c2", NewTurn(request_id="theirs", role=Role.BOT, text="hello"), 100)
-        deadline = time.monotonic() + 5
-        while not heard and time.monotonic() < deadline:
-            await asyncio.sleep(WATCH_POLL_S / 2)
-        assert heard == ["c2"] and len(reads) == first + 1
+        await _until(lambda: heard)
+        assert heard == ["c2"] and len(reads) == first  # this store's turns are not news; theirs is
+
+        # the newest rows deleted: the next row takes a rowid the poll has already passed
+        for i in range(3):
+            await there.append_turn("gone", NewTurn(request_id=f"g{i}", role=Role.CUSTOMER, text="bye"), 100)
+        await asyncio.sleep(WATCH_POLL_S * 3)
+        await there.delete_customer_data("default", "leaving")
+        await there.append_turn("c1", NewTurn(request_id="after", role=Role.BOT, text="still there?"), 100)
+        await _until(lambda: "c1" in heard)
+        assert heard == ["c2", "c1"] and len(reads) == first + 1
     finally:
         await here.close()
         await there.close()
