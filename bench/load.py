@@ -1,7 +1,7 @@
 """Load: N open conversations, turns at a fixed rate, against one or more replicas, beside bare gRPC.
 
     python bench/load.py [--conversations 2000] [--rate 500] [--seconds 20] [--clients 4] [--procs 1]
-                         [--targets HOST:PORT ...] [--spread]
+                         [--streams 0] [--targets HOST:PORT ...] [--spread]
 
 Without --targets it starts one server (`python -m server serve --port 0`, embedded
 defaults, a fresh data folder) and reads its RSS before and after opening the
@@ -14,8 +14,11 @@ go out open-loop at --rate in total (each has a scheduled send time and its late
 is measured from that time, so a server that falls behind shows it); every 50th turn
 also asks for the package reflecting it (GetContextPackage with min_turn_id and
 wait_ms=2000: its latency is the analysis lag), every 200th asks for the handoff
-brief. The traffic comes from --procs client processes holding --clients grpc.aio
-channels between them; each reports how late it issued its sends, so a client that
+brief. With --streams K the turns go instead over K StreamTurns calls per channel, each
+carrying a fixed share of the conversations (a platform's connector holding a few long-lived
+streams): each ack is timed from the turn's scheduled send, and the context update the server
+pushes on the stream from that ack ("StreamTurns update lag"). The traffic comes from --procs
+client processes holding --clients grpc.aio channels between them; each reports how late it issued its sends, so a client that
 cannot keep the rate is visible rather than blamed on the server.
 
 In the same run a bare grpc.aio echo service (no proto, bytes in and out) in its own
@@ -38,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -233,13 +236,81 @@ async def open_loop(recorder: Recorder, rate: float, seconds: float, start_at: f
     recorder.elapsed = time.perf_counter() - start
 
 
+class TurnStream:
+    """One StreamTurns call carrying the turns of many conversations, as a platform's connector would hold.
+
+    Turns are written in order and the server acknowledges a stream's turns in the order sent, so
+    each ack answers the oldest turn still waiting. The context updates the server pushes for the
+    conversations on the stream are timed from the ack of the turn they first reflect.
+    """
+
+    def __init__(self, stub: pb_grpc.ConversationServiceStub, recorder: Recorder) -> None:
+        self.call = stub.StreamTurns()
+        self.recorder = recorder
+        self.outbox: asyncio.Queue[tuple[pb.AppendTurnRequest, asyncio.Future[Any]]] = asyncio.Queue()
+        self.waiting: deque[tuple[asyncio.Future[Any], str]] = deque()
+        self.acked: dict[str, list[tuple[int, float]]] = defaultdict(list)  # turns not yet reflected by an update
+        self.reflected: dict[str, int] = {}  # the last turn an update reflected, per conversation
+        self.tasks = [asyncio.create_task(self._write()), asyncio.create_task(self._read())]
+
+    async def append(self, request: pb.AppendTurnRequest) -> Any:
+        future = asyncio.get_running_loop().create_future()
+        self.outbox.put_nowait((request, future))
+        try:
+            return await asyncio.wait_for(future, CALL_TIMEOUT_S)
+        except TimeoutError:
+            raise aio.AioRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, aio.Metadata(), aio.Metadata(),
+                                  f"no ack in {CALL_TIMEOUT_S:g} s") from None
+
+    async def _write(self) -> None:
+        while True:
+            request, future = await self.outbox.get()
+            self.waiting.append((future, request.conversation_id))
+            await self.call.write(pb.StreamTurnsRequest(append=request))
+
+    async def _read(self) -> None:
+        error: BaseException
+        try:
+            async for response in self.call:
+                now = time.perf_counter()
+                if response.HasField("ack"):
+                    future, cid = self.waiting.popleft()
+                    if not future.done():  # not given up on
+                        future.set_result(response.ack)
+                    if response.ack.turn.turn_id <= self.reflected.get(cid, 0):  # its update came first
+                        self.recorder.latency["StreamTurns update lag"].append(0.0)
+                    else:
+                        self.acked[cid].append((response.ack.turn.turn_id, now))
+                    continue
+                update, reflected = response.update, []
+                self.reflected[update.conversation_id] = update.analyzed_through_turn
+                for turn_id, at in self.acked.pop(update.conversation_id, []):
+                    if turn_id <= update.analyzed_through_turn:
+                        reflected.append(now - at)
+                    else:
+                        self.acked[update.conversation_id].append((turn_id, at))
+                self.recorder.latency["StreamTurns update lag"].extend(reflected)
+            error = aio.AioRpcError(grpc.StatusCode.UNKNOWN, aio.Metadata(), aio.Metadata(), "the stream ended early")
+        except aio.AioRpcError as e:
+            error = e
+        while self.waiting:
+            future, _ = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+    def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+
 async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: float, seconds: float, start_at: float,
-                      clients: int, spread: bool, seed: int) -> dict[str, Any]:
+                      clients: int, spread: bool, seed: int, streams: int = 0) -> dict[str, Any]:
     channels = channels_for(targets, clients)
     conv = [[pb_grpc.ConversationServiceStub(c) for c in per_target] for per_target in channels]
     hand = [[pb_grpc.HandoffServiceStub(c) for c in per_target] for per_target in channels]
     recorder, rng = Recorder(), random.Random(seed)
     next_turn: dict[str, int] = defaultdict(lambda: 1)
+    turn_streams = [[[TurnStream(stub, recorder) for _ in range(streams)] for stub in per_target] for per_target in conv]
 
     async def send(n: int, due: float) -> None:
         index, cid = rng.choice(ids)
@@ -249,7 +320,11 @@ async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: floa
         c = (index // len(targets)) % len(conv[t])
         role = pb.CUSTOMER if turn % 2 == 0 else pb.BOT
         request = pb.AppendTurnRequest(conversation_id=cid, request_id=f"t{turn}", role=role, text=turn_text(rng, role))
-        ack = await recorder.time("AppendTurn", due, conv[t][c].AppendTurn(request, timeout=CALL_TIMEOUT_S))
+        if streams:
+            on = turn_streams[t][c][(index // len(targets) // len(conv[t])) % streams]
+            ack = await recorder.time("StreamTurns ack", due, on.append(request))
+        else:
+            ack = await recorder.time("AppendTurn", due, conv[t][c].AppendTurn(request, timeout=CALL_TIMEOUT_S))
         if ack is None:
             return
         if n % LAG_EVERY == 0:
@@ -265,6 +340,10 @@ async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: floa
                 pb.HandoffRequest(conversation_id=cid), timeout=CALL_TIMEOUT_S))
 
     await open_loop(recorder, rate, seconds, start_at, send)
+    for per_target in turn_streams:
+        for per_channel in per_target:
+            for stream in per_channel:
+                stream.close()
     return await finish(recorder, channels)
 
 
@@ -472,10 +551,14 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=500, help="turns per second offered, in total (default 500)")
     parser.add_argument("--seconds", type=float, default=20, help="how long turns are sent (default 20)")
     parser.add_argument("--clients", type=int, default=4, help="grpc.aio channels per target, in total (default 4)")
+    parser.add_argument("--streams", type=int, default=0,
+                        help="send the turns over this many StreamTurns calls per channel, not AppendTurn (default 0)")
     parser.add_argument("--procs", type=int, default=1, help="client processes sharing the channels and rate (default 1)")
     parser.add_argument("--echo-max-seconds", type=float, default=5, help="closed-loop echo phase (default 5)")
     parser.add_argument("--echo-server", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.streams < 0:
+        parser.error("--streams cannot be negative")
     for name in ("conversations", "clients", "procs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -525,7 +608,7 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
     warm = list(enumerate(f"warm-{os.getpid()}-{i}" for i in range(WARM_UP)))
     run_phase(pool, "open", [dict(targets=targets, ids=s, clients=per_proc) for s in shards(warm, args.procs)])
     run_phase(pool, "drive", [dict(targets=targets, ids=warm, rate=100, seconds=2, start_at=time.time(),
-                                   clients=per_proc, spread=args.spread, seed=99)])
+                                   clients=per_proc, spread=args.spread, seed=99, streams=args.streams)])
     time.sleep(2.0)
     before = rss_kb(server_pid) if server_pid else 0
     ids = list(enumerate(f"load-{os.getpid()}-{i}" for i in range(args.conversations)))
@@ -533,7 +616,8 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
     time.sleep(2.0)  # let the analysis of the first turns settle before reading memory
     after_open = rss_kb(server_pid) if server_pid else 0
     drive_jobs = [dict(targets=targets, ids=s, rate=args.rate / args.procs, seconds=args.seconds, start_at=time.time() + 1,
-                       clients=per_proc, spread=args.spread, seed=k) for k, s in enumerate(shards(ids, args.procs))]
+                       clients=per_proc, spread=args.spread, seed=k, streams=args.streams)
+                  for k, s in enumerate(shards(ids, args.procs))]
     machine0, server0 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
     loop0 = cpu_ticks(server_pid, server_pid) if server_pid else 0  # the main thread runs the event loop
     seen0 = histograms(metrics)
@@ -559,11 +643,14 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
     created = len(opened["latency"].get("open: first turn", []))
     print(f"opened {created} of {args.conversations} conversations (Create + first turn) in {opened['elapsed']:.1f} s; "
           f"offered {args.rate:.0f} turns/s for {args.seconds:.0f} s\n")
-    print_table([opened, server, bare, peak], ["CreateConversation", "open: first turn", "AppendTurn",
-                                               "GetContextPackage-lag", "Handoff", "echo-baseline",
+    if args.streams:
+        print(f"turns sent over {args.streams} StreamTurns call(s) per channel ({args.streams * per_proc * args.procs} "
+              "per target), each carrying a fixed share of the conversations; their acks timed from the scheduled send\n")
+    print_table([opened, server, bare, peak], ["CreateConversation", "open: first turn", "AppendTurn", "StreamTurns ack",
+                                               "StreamTurns update lag", "GetContextPackage-lag", "Handoff", "echo-baseline",
                                                "echo-max (closed loop)"])
     summarize(args, server, bare, peak, created, (before, after_open, after_drive) if server_pid else None)
-    if seen1:
+    if seen1 and not args.streams:  # a stream's histogram is the whole call, not a turn
         service = "/handoff.v1.ConversationService/AppendTurn"
         rpc = 'handoff_rpc_duration_seconds{{code="OK",method="{}"}}'
         loop_lag = "handoff_event_loop_lag_seconds{}"
@@ -581,8 +668,9 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
 
 def summarize(args: argparse.Namespace, server: dict[str, Any], bare: dict[str, Any], peak: dict[str, Any],
               created: int, rss: tuple[int, int, int] | None) -> None:
-    appends = server["latency"].get("AppendTurn", [])
-    sustained = server["in_window"].get("AppendTurn", 0) / args.seconds
+    append = "StreamTurns ack" if args.streams else "AppendTurn"
+    appends = server["latency"].get(append, [])
+    sustained = server["in_window"].get(append, 0) / args.seconds
     print(f"\nturns/s sustained: {sustained:.0f} acknowledged per second within the {args.seconds:.0f} s window "
           f"(+{WINDOW_GRACE_S} s for the last replies), "
           f"{args.rate:.0f} offered ({len(appends)} of {server['sent']} acknowledged in all, the last "
@@ -605,7 +693,7 @@ def summarize(args: argparse.Namespace, server: dict[str, Any], bare: dict[str, 
         print(f"server RSS: {before / 1024:.1f} MB before, {after_open / 1024:.1f} MB with {created} open "
               f"conversations, {after_drive / 1024:.1f} MB after the turns: {per:.1f} KB per open conversation")
     bare_p99, append_p99 = pct(bare["latency"].get("echo-baseline", []), .99), pct(appends, .99)
-    print(f"server AppendTurn p99 {append_p99:.2f} ms = {append_p99 / bare_p99:.1f}x the bare-gRPC echo p99 "
+    print(f"server {append} p99 {append_p99:.2f} ms = {append_p99 / bare_p99:.1f}x the bare-gRPC echo p99 "
           f"({bare_p99:.2f} ms) at the same offered rate; bare gRPC peaks at "
           f"{len(peak['latency'].get('echo-max (closed loop)', [])) / max(peak['elapsed'], 1e-9):.0f} calls/s here")
     many = args.conversations >= TARGETS["conversations"]
@@ -613,7 +701,7 @@ def summarize(args: argparse.Namespace, server: dict[str, Any], bare: dict[str, 
     print("against the targets (2 cores, embedded defaults):")
     checks = [verdict("open conversations", created, TARGETS["conversations"], True, many),
               verdict("turns/s sustained", sustained, TARGETS["turns/s"], True, full),
-              verdict("AppendTurn p99 ms", append_p99, TARGETS["append p99 ms"], at_size=full),
+              verdict(f"{append} p99 ms", append_p99, TARGETS["append p99 ms"], at_size=full),
               verdict("analysis lag p99 ms", pct(server["latency"].get("GetContextPackage-lag", []), .99),
                       TARGETS["lag p99 ms"], at_size=full),
               verdict("brief (Handoff) p99 ms", pct(server["latency"].get("Handoff", []), .99),

@@ -314,11 +314,11 @@ async def test_turn_stream_sends_the_analysis_of_a_conversations_first_turn_whil
         await sent.put(pb.StreamTurnsRequest(append=pb.AppendTurnRequest(
             conversation_id=cid, request_id="s0", role=pb.CUSTOMER, text="my order 12345 is late")))
 
-        async def turns():
+        async def turns(sent: asyncio.Queue[pb.StreamTurnsRequest | None]):
             while (request := await sent.get()) is not None:
                 yield request
 
-        call = running.conversations.StreamTurns(turns())
+        call = running.conversations.StreamTurns(turns(sent))
         try:
             ack = await asyncio.wait_for(call.read(), 5)
             assert ack.ack.turn.turn_id == 1, attempt
