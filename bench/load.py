@@ -650,13 +650,15 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
                                                "StreamTurns update lag", "GetContextPackage-lag", "Handoff", "echo-baseline",
                                                "echo-max (closed loop)"])
     summarize(args, server, bare, peak, created, (before, after_open, after_drive) if server_pid else None)
-    if seen1 and not args.streams:  # a stream's histogram is the whole call, not a turn
+    if seen1:
         service = "/handoff.v1.ConversationService/AppendTurn"
         rpc = 'handoff_rpc_duration_seconds{{code="OK",method="{}"}}'
         loop_lag = "handoff_event_loop_lag_seconds{}"
-        print("the server's own view during the turns (its histograms' bucket bounds, ms): AppendTurn from the "
-              f"call interceptor's entry to its return p50 {bucket_quantile(seen0, seen1, rpc.format(service), .5)}, "
-              f"p99 {bucket_quantile(seen0, seen1, rpc.format(service), .99)}; Handoff p99 "
+        appends = ("" if args.streams else  # a stream's histogram times the whole call, not a turn
+                   f"AppendTurn p50 {bucket_quantile(seen0, seen1, rpc.format(service), .5)}, "
+                   f"p99 {bucket_quantile(seen0, seen1, rpc.format(service), .99)}; ")
+        print("the server's own view during the turns (its histograms' bucket bounds, ms), from the call "
+              f"interceptor's entry to its return: {appends}Handoff p99 "
               f"{bucket_quantile(seen0, seen1, rpc.format('/handoff.v1.HandoffService/Handoff'), .99)}; "
               f"a 100 ms timer on the event loop late by p50 {bucket_quantile(seen0, seen1, loop_lag, .5)}, "
               f"p99 {bucket_quantile(seen0, seen1, loop_lag, .99)}. A call's time before the interceptor (gRPC "
