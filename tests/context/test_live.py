@@ -90,6 +90,50 @@ async def test_analysis_passes_let_calls_run_between_them(tmp_path: Path) -> Non
         await store.close()
 
 
+async def test_a_save_of_many_packages_lets_calls_run_between_its_chunks(tmp_path: Path) -> None:
+    """Packages are saved behind the analysis in one batch a second; the batch is written a chunk
+    at a time with the event loop free between chunks, not in one long step."""
+    from server.context.live import SAVE_CHUNK
+
+    store = SQLiteStore(tmp_path / "c.sqlite3")
+    live = LiveContext(store, _analyse, save_delay_s=3600)  # saved only when flushed here
+    order: list[str] = []
+    saved = store.save_packages
+
+    async def save_packages(packages: list[ContextPackage]) -> None:
+        order.append("save")
+        await saved(packages)
+
+    store.save_packages = save_packages  # type: ignore[method-assign]
+    try:
+        count = 4 * SAVE_CHUNK
+        for i in range(count):
+            await store.create_conversation(ConversationRecord(conversation_id=f"c{i}"))
+            await live.append_turn(f"c{i}", NewTurn(request_id="r", role=Role.CUSTOMER, text="hi"), 10)
+        for i in range(count):
+            await live.settled(f"c{i}", timeout_s=5)
+        stop = False
+
+        async def another_call() -> None:  # a call's steps: one per loop iteration
+            while not stop:
+                order.append("call")
+                await asyncio.sleep(0)
+
+        probe = asyncio.create_task(another_call())
+        await asyncio.sleep(0)
+        await live.flush()
+        stop = True
+        await probe
+        saves = [i for i, step in enumerate(order) if step == "save"]
+        assert len(saves) == 4
+        assert all("call" in order[a:b] for a, b in zip(saves, saves[1:]))  # the loop was free between chunks
+        stored = [await store.load_package(f"c{i}") for i in range(count)]
+        assert all(p is not None and p.analyzed_through_turn == 1 for p in stored)
+    finally:
+        await live.close()
+        await store.close()
+
+
 async def test_a_change_no_step_reads_is_saved_without_a_new_pass(tmp_path: Path) -> None:
     passes: list[int] = []
 
