@@ -310,7 +310,8 @@ async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: floa
     hand = [[pb_grpc.HandoffServiceStub(c) for c in per_target] for per_target in channels]
     recorder, rng = Recorder(), random.Random(seed)
     next_turn: dict[str, int] = defaultdict(lambda: 1)
-    turn_streams = [[[TurnStream(stub, recorder) for _ in range(streams)] for stub in per_target] for per_target in conv]
+    turn_streams = [[[TurnStream(stub, recorder) for _ in range(streams)] for stub in per_target]
+                    for per_target in conv]
 
     async def send(n: int, due: float) -> None:
         index, cid = rng.choice(ids)

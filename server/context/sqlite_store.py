@@ -635,17 +635,22 @@ def _turns_since(db: sqlite3.Connection, conversation_ids: list[str], mark: int 
     of ``turns``), and the mark to ask from next time. While the row at the mark stands, every new
     row has a larger rowid (SQLite gives a new row the largest rowid plus one; writers commit one
     at a time); when it has gone (a deletion, a VACUUM), every one of these conversations' counts is
-    read instead, as on the first call (``mark`` None)."""
-    if mark is not None and (mark == 0 or db.execute("SELECT 1 FROM turns WHERE rowid = ?", (mark,)).fetchone()):
-        watched, last = set(conversation_ids), {}
-        for rowid, cid, turn_id in db.execute("SELECT rowid, conversation_id, turn_id FROM turns WHERE rowid > ?",
-                                              (mark,)):
-            mark = max(mark, rowid)
-            if cid in watched and turn_id > last.get(cid, 0):
-                last[cid] = turn_id
-        return mark, last
-    mark = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM turns").fetchone()[0])  # before the counts: none missed
-    return mark, _turn_counts(db, conversation_ids)
+    read instead, as on the first call (``mark`` None). One read transaction: the statements see
+    one state of the file."""
+    db.execute("BEGIN")
+    try:
+        if mark is not None and (mark == 0 or db.execute("SELECT 1 FROM turns WHERE rowid = ?", (mark,)).fetchone()):
+            watched, last = set(conversation_ids), {}
+            for rowid, cid, turn_id in db.execute("SELECT rowid, conversation_id, turn_id FROM turns WHERE rowid > ?",
+                                                  (mark,)):
+                mark = max(mark, rowid)
+                if cid in watched and turn_id > last.get(cid, 0):
+                    last[cid] = turn_id
+            return mark, last
+        mark = int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM turns").fetchone()[0])
+        return mark, _turn_counts(db, conversation_ids)
+    finally:
+        db.execute("COMMIT")
 
 
 def _get_conversation(db: sqlite3.Connection, conversation_id: str) -> ConversationRecord:
