@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from server.context.live import LiveContext
@@ -24,6 +26,25 @@ class CountingStore(SQLiteStore):
 async def _analyse(package: ContextPackage, new_turns: list[Turn], raw: object = None) -> None:
     package.transcript.extend(new_turns)
     package.analyzed_through_turn = new_turns[-1].id
+
+
+@asynccontextmanager
+async def another_call(order: list[str]) -> AsyncIterator[None]:
+    """While the body runs, a call's steps: "call" in ``order`` once per event-loop iteration."""
+    running = True
+
+    async def steps() -> None:
+        while running:
+            order.append("call")
+            await asyncio.sleep(0)
+
+    probe = asyncio.create_task(steps())
+    await asyncio.sleep(0)
+    try:
+        yield
+    finally:
+        running = False
+        await probe
 
 
 async def test_turns_appended_here_are_analysed_from_memory_and_others_from_the_store(tmp_path: Path) -> None:
@@ -63,22 +84,13 @@ async def test_analysis_passes_let_calls_run_between_them(tmp_path: Path) -> Non
         for i in range(100):
             await store.create_conversation(ConversationRecord(conversation_id=f"c{i}"))
         await asyncio.gather(*(live._get_live(f"c{i}") for i in range(100)))
-        stop = False
-
-        async def another_call() -> None:  # a call's steps: one per loop iteration
-            while not stop:
-                order.append("call")
-                await asyncio.sleep(0)
-
-        probe = asyncio.create_task(another_call())
-        await asyncio.sleep(0)
-        await asyncio.gather(*(
-            live.append_turn(f"c{i}", NewTurn(request_id="r", role=Role.CUSTOMER, text="hi"), 10) for i in range(100)
-        ))
-        for i in range(100):
-            await live.settled(f"c{i}", timeout_s=5)
-        stop = True
-        await probe
+        async with another_call(order):
+            await asyncio.gather(*(
+                live.append_turn(f"c{i}", NewTurn(request_id="r", role=Role.CUSTOMER, text="hi"), 10)
+                for i in range(100)
+            ))
+            for i in range(100):
+                await live.settled(f"c{i}", timeout_s=5)
         assert order.count("analysis") == 100
         runs, longest = 0, 0
         for step in order:
@@ -112,18 +124,8 @@ async def test_a_save_of_many_packages_lets_calls_run_between_its_chunks(tmp_pat
             await live.append_turn(f"c{i}", NewTurn(request_id="r", role=Role.CUSTOMER, text="hi"), 10)
         for i in range(count):
             await live.settled(f"c{i}", timeout_s=5)
-        stop = False
-
-        async def another_call() -> None:  # a call's steps: one per loop iteration
-            while not stop:
-                order.append("call")
-                await asyncio.sleep(0)
-
-        probe = asyncio.create_task(another_call())
-        await asyncio.sleep(0)
-        await live.flush()
-        stop = True
-        await probe
+        async with another_call(order):
+            await live.flush()
         saves = [i for i, step in enumerate(order) if step == "save"]
         assert len(saves) == 4
         assert all("call" in order[a:b] for a, b in zip(saves, saves[1:]))  # the loop was free between chunks
