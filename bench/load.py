@@ -241,7 +241,8 @@ class TurnStream:
 
     Turns are written in order and the server acknowledges a stream's turns in the order sent, so
     each ack answers the oldest turn still waiting. The context updates the server pushes for the
-    conversations on the stream are timed from the ack of the turn they first reflect.
+    conversations on the stream are timed from the ack of the turn they first reflect (negative
+    when the update came first).
     """
 
     def __init__(self, stub: pb_grpc.ConversationServiceStub, recorder: Recorder) -> None:
@@ -250,7 +251,7 @@ class TurnStream:
         self.outbox: asyncio.Queue[tuple[pb.AppendTurnRequest, asyncio.Future[Any]]] = asyncio.Queue()
         self.waiting: deque[tuple[asyncio.Future[Any], str]] = deque()
         self.acked: dict[str, list[tuple[int, float]]] = defaultdict(list)  # turns not yet reflected by an update
-        self.reflected: dict[str, int] = {}  # the last turn an update reflected, per conversation
+        self.reflected: dict[str, tuple[int, float]] = {}  # per conversation: the last update's turn and arrival
         self.tasks = [asyncio.create_task(self._write()), asyncio.create_task(self._read())]
 
     async def append(self, request: pb.AppendTurnRequest) -> Any:
@@ -277,13 +278,14 @@ class TurnStream:
                     future, cid = self.waiting.popleft()
                     if not future.done():  # not given up on
                         future.set_result(response.ack)
-                    if response.ack.turn.turn_id <= self.reflected.get(cid, 0):  # its update came first
-                        self.recorder.latency["StreamTurns update lag"].append(0.0)
+                    turn_id, arrived = self.reflected.get(cid, (0, now))
+                    if response.ack.turn.turn_id <= turn_id:  # its update came first: a negative lag
+                        self.recorder.latency["StreamTurns update lag"].append(arrived - now)
                     else:
                         self.acked[cid].append((response.ack.turn.turn_id, now))
                     continue
                 update, reflected = response.update, []
-                self.reflected[update.conversation_id] = update.analyzed_through_turn
+                self.reflected[update.conversation_id] = (update.analyzed_through_turn, now)
                 for turn_id, at in self.acked.pop(update.conversation_id, []):
                     if turn_id <= update.analyzed_through_turn:
                         reflected.append(now - at)

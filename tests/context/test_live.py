@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -128,7 +129,7 @@ async def test_a_save_of_many_packages_lets_calls_run_between_its_chunks(tmp_pat
             await live.flush()
         saves = [i for i, step in enumerate(order) if step == "save"]
         assert len(saves) == 4
-        assert all("call" in order[a:b] for a, b in zip(saves, saves[1:]))  # the loop was free between chunks
+        assert all("call" in order[a:b] for a, b in itertools.pairwise(saves))  # the loop was free between chunks
         stored = [await store.load_package(f"c{i}") for i in range(count)]
         assert all(p is not None and p.analyzed_through_turn == 1 for p in stored)
     finally:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
 from server.context.model import Role
 from server.context.records import ConversationRecord, NewTurn
 from server.context.sqlite_store import WATCH_POLL_S, SQLiteStore
+
+
+async def _until(condition, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(WATCH_POLL_S / 4)
 
 
 def record(conversation_id: str) -> ConversationRecord:
@@ -33,9 +40,7 @@ async def test_a_watcher_hears_turns_another_process_appended_and_not_its_own(tm
         assert heard == []  # another conversation, not watched
 
         await there.append_turn("c1", NewTurn(request_id="theirs", role=Role.BOT, text="how can I help?"), 100)
-        deadline = time.monotonic() + 5
-        while not heard and time.monotonic() < deadline:
-            await asyncio.sleep(WATCH_POLL_S / 2)
+        await _until(lambda: heard)
         assert heard == ["c1"]
 
         await here.unwatch("c1")
@@ -47,13 +52,6 @@ async def test_a_watcher_hears_turns_another_process_appended_and_not_its_own(tm
         await there.close()
 
 
-
-async def _until(condition, seconds: float = 5) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        await asyncio.sleep(WATCH_POLL_S / 4)
-
-
 async def test_a_watchers_poll_reads_every_count_once_then_only_the_new_turns(tmp_path: Path, monkeypatch) -> None:
     """Reading every watched conversation's count is the poll's dear part (20 ms for 10,000): after
     its first round it reads only the turns stored since, and still hears another process's turn,
@@ -63,6 +61,15 @@ async def test_a_watchers_poll_reads_every_count_once_then_only_the_new_turns(tm
     reads: list[int] = []
     counts = sqlite_store._turn_counts
     monkeypatch.setattr(sqlite_store, "_turn_counts", lambda db, ids: reads.append(len(ids)) or counts(db, ids))
+    marks: list[int] = []  # where each round of the poll got to
+    since = sqlite_store._turns_since
+
+    def turns_since(db: sqlite3.Connection, ids: list[str], mark: int | None) -> tuple[int, dict[str, int]]:
+        found = since(db, ids, mark)
+        marks.append(found[0])
+        return found
+
+    monkeypatch.setattr(sqlite_store, "_turns_since", turns_since)
     here, there = SQLiteStore(tmp_path / "context.sqlite3"), SQLiteStore(tmp_path / "context.sqlite3")
     try:
         for cid in ("c1", "c2"):
@@ -83,7 +90,10 @@ async def test_a_watchers_poll_reads_every_count_once_then_only_the_new_turns(tm
         # the newest rows deleted: the next row takes a rowid the poll has already passed
         for i in range(3):
             await there.append_turn("gone", NewTurn(request_id=f"g{i}", role=Role.CUSTOMER, text="bye"), 100)
-        await asyncio.sleep(WATCH_POLL_S * 3)
+        with sqlite3.connect(tmp_path / "context.sqlite3") as db:
+            top = db.execute("SELECT MAX(rowid) FROM turns").fetchone()[0]
+        await _until(lambda: marks and marks[-1] >= top)
+        assert marks[-1] >= top  # the poll has passed the rows about to go
         await there.delete_customer_data("default", "leaving")
         await there.append_turn("c1", NewTurn(request_id="after", role=Role.BOT, text="still there?"), 100)
         await _until(lambda: "c1" in heard)
