@@ -48,6 +48,7 @@ SERVICE_NAMES = [
     pb.DESCRIPTOR.services_by_name[name].full_name
     for name in ("ConversationService", "HandoffService", "KnowledgeService", "MetricsService")
 ]
+TASKS_STOP_S = 5.0  # closing waits this long for the background tasks to stop
 
 
 @dataclass
@@ -66,6 +67,10 @@ class Runtime:
     async def close(self) -> None:
         for task in self.tasks:
             task.cancel()
+        if self.tasks:  # none of them may go on using the store closed below
+            _, running = await asyncio.wait(self.tasks, timeout=TASKS_STOP_S)
+            for task in running:
+                logger.error("closing: background task %s did not stop on cancellation", task.get_coro())
         await self.live.close()
         await self.store.close()
         for thing in self.owned:

@@ -125,7 +125,10 @@ class Health:
     async def probe(self) -> None:
         for dependency, probe in self.probes.items():
             try:
-                await asyncio.wait_for(probe(), min(PROBE_TIMEOUT_S, max(self.interval_s, 0.5)))
+                # not wait_for: on 3.11 it swallows a cancellation that comes as the probe returns,
+                # and the loop would go on probing a store its runtime has closed (and reopen it)
+                async with asyncio.timeout(min(PROBE_TIMEOUT_S, max(self.interval_s, 0.5))):
+                    await probe()
                 self.up[dependency] = True
             except Exception as e:  # any failure to answer is "down"; the log says why
                 if self.up[dependency]:

@@ -1,0 +1,45 @@
+"""The background tasks (the dependency probe, housekeeping) stop when their runtime closes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from grpc_health.v1 import _async as health_async
+
+from server.health import Dependency, Health
+from tests.api.conftest import start_server, test_settings
+
+
+async def test_the_probe_loop_stops_when_cancelled_as_a_probe_returns() -> None:
+    # asyncio.wait_for on 3.11 returns the probe's result instead of raising a cancellation
+    # that arrives in between; the loop then went on probing a store already closed
+    probed = 0
+
+    async def probe() -> None:
+        nonlocal probed
+        probed += 1
+        asyncio.get_running_loop().call_soon(running.cancel)  # lands before the probe's result
+
+    monitor = Health(health_async.HealthServicer(), {Dependency.STORE: probe}, interval_s=0.01)
+    running = asyncio.create_task(monitor.run())
+    done, _ = await asyncio.wait([running], timeout=2.0)
+    assert done and running.cancelled()
+    assert probed == 1
+
+
+async def test_closing_a_runtime_waits_for_its_background_tasks(tmp_path: Path) -> None:
+    running = await start_server(test_settings(tmp_path, health_interval_s=0.01))
+
+    async def slow_to_stop() -> None:  # a task that still has a store call to finish when cancelled
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.sleep(0.2)
+
+    running.runtime.tasks.append(asyncio.create_task(slow_to_stop()))
+    tasks = list(running.runtime.tasks)
+    await asyncio.sleep(0.05)
+    assert len(tasks) == 3 and not any(task.done() for task in tasks)  # the probe, housekeeping, that one
+    await running.stop()
+    assert all(task.done() for task in tasks)  # nothing uses the store after it closed
