@@ -125,10 +125,7 @@ class Health:
     async def probe(self) -> None:
         for dependency, probe in self.probes.items():
             try:
-                # not wait_for: on 3.11 it swallows a cancellation that comes as the probe returns,
-                # and the loop would go on probing a store its runtime has closed (and reopen it)
-                async with asyncio.timeout(min(PROBE_TIMEOUT_S, max(self.interval_s, 0.5))):
-                    await probe()
+                await _answered_within(probe, min(PROBE_TIMEOUT_S, max(self.interval_s, 0.5)))
                 self.up[dependency] = True
             except Exception as e:  # any failure to answer is "down"; the log says why
                 if self.up[dependency]:
@@ -145,3 +142,22 @@ class Health:
             except Exception:
                 logger.exception("health probe failed")
             await asyncio.sleep(self.interval_s)
+
+
+async def _answered_within(probe: Probe, timeout_s: float) -> None:
+    """The probe's answer if it came within ``timeout_s``, though the loop may see it later (behind a
+    long collection, say); else TimeoutError. Not ``asyncio.wait_for``: on 3.11 it swallows a
+    cancellation that comes as the probe returns, and the probing loop would then go on pinging a
+    store its runtime has closed (reopening its connections). Not ``asyncio.timeout`` either: it
+    calls an answer that the blocked loop reads after the deadline a timeout."""
+    answer = asyncio.ensure_future(probe())
+    try:
+        done, _ = await asyncio.wait({answer}, timeout=timeout_s)
+    except asyncio.CancelledError:
+        answer.cancel()
+        raise
+    if not done:
+        answer.cancel()
+        await asyncio.wait({answer})  # raises only if this caller is cancelled meanwhile
+        raise TimeoutError(f"no answer within {timeout_s:g} s")
+    answer.result()

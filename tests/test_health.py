@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from grpc_health.v1 import _async as health_async
@@ -43,3 +44,25 @@ async def test_closing_a_runtime_waits_for_its_background_tasks(tmp_path: Path) 
     assert len(tasks) == 3 and not any(task.done() for task in tasks)  # the probe, housekeeping, that one
     await running.stop()
     assert all(task.done() for task in tasks)  # nothing uses the store after it closed
+
+
+async def test_an_answer_that_came_in_time_counts_though_the_loop_sees_it_late() -> None:
+    # a full collection or a synchronous call can hold the loop past the probe's deadline
+    async def probe() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, time.sleep, 0.05)
+
+    monitor = Health(health_async.HealthServicer(), {Dependency.STORE: probe}, interval_s=0.5)
+    probing = asyncio.create_task(monitor.probe())
+    await asyncio.sleep(0.01)  # the probe has asked
+    time.sleep(0.8)  # the loop held past the 0.5 s deadline; the answer came after 0.05 s
+    await probing
+    assert monitor.up[Dependency.STORE]
+
+
+async def test_a_probe_without_an_answer_marks_its_dependency_down() -> None:
+    async def probe() -> None:
+        await asyncio.Event().wait()
+
+    monitor = Health(health_async.HealthServicer(), {Dependency.STORE: probe}, interval_s=0.5)
+    await asyncio.wait_for(monitor.probe(), 5)
+    assert not monitor.up[Dependency.STORE]
