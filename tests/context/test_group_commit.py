@@ -163,7 +163,8 @@ async def test_the_log_is_copied_into_the_database_behind_the_appends(
         await store.append_turn("c", said(f"r{i}", f"turn {i}: " + "the parcel is late again " * 8), 2000)
     wal = tmp_path / "context.sqlite3-wal"
     assert len(await store.list_turns("c")) == 1500
-    assert wal.stat().st_size < 4 * 1024 * 1024, wal.stat().st_size  # SQLite's default: 1000 pages
+    # 0.2-0.3 MB when this test runs alone, 4.9 MB once in a busy full run; 33 MB without checkpoints
+    assert wal.stat().st_size < 8 * 1024 * 1024, wal.stat().st_size
 
 
 async def test_a_checkpoint_holds_appends_only_for_its_short_last_pass(
