@@ -57,7 +57,10 @@ from server._proto.handoff.v1 import handoff_pb2_grpc as pb_grpc  # noqa: E402
 
 ECHO = "/bench.Echo/Echo"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-LAG_EVERY, HANDOFF_EVERY = 50, 200
+LAG_EVERY = 50  # every 50th turn, a GetContextPackage waits for its analysis
+# every 50th turn, a Handoff on its conversation: 10 briefs/s at 500 turns/s, 600 in a minute, so
+# their p99 is not the second-slowest of a few (it was 1 in 200 before 2026-12-04 evening: 150)
+HANDOFF_EVERY = 50
 LAG_WAIT_MS = 2000
 CALL_TIMEOUT_S = 10.0
 START_TIMEOUT_S = 180.0
@@ -306,7 +309,8 @@ class TurnStream:
 
 
 async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: float, seconds: float, start_at: float,
-                      clients: int, spread: bool, seed: int, streams: int = 0) -> dict[str, Any]:
+                      clients: int, spread: bool, seed: int, streams: int = 0,
+                      handoff_every: int = HANDOFF_EVERY) -> dict[str, Any]:
     channels = channels_for(targets, clients)
     conv = [[pb_grpc.ConversationServiceStub(c) for c in per_target] for per_target in channels]
     hand = [[pb_grpc.HandoffServiceStub(c) for c in per_target] for per_target in channels]
@@ -337,8 +341,8 @@ async def drive_shard(targets: list[str], ids: list[tuple[int, str]], rate: floa
                                             omit_transcript=True), timeout=CALL_TIMEOUT_S))
             if package is not None and package.analyzed_through_turn < ack.turn.turn_id:
                 recorder.errors["GetContextPackage-lag"][f"not reflected in {LAG_WAIT_MS} ms"] += 1
-        if n % HANDOFF_EVERY == 0:
-            h = (n // HANDOFF_EVERY) % len(targets) if spread else t
+        if n % handoff_every == 0:
+            h = (n // handoff_every) % len(targets) if spread else t
             await recorder.time("Handoff", time.perf_counter(), hand[h][c].Handoff(
                 pb.HandoffRequest(conversation_id=cid), timeout=CALL_TIMEOUT_S))
 
@@ -445,7 +449,8 @@ def start_server(data_dir: str, log: Any) -> tuple[subprocess.Popen[str], str, s
 
 
 def histograms(url: str | None) -> dict[tuple[str, str], float]:
-    """(series, le) -> cumulative count, for the server's call latencies and event-loop lag."""
+    """(series, le) -> cumulative count, for the server's call latencies, event-loop lag and collector
+    pauses; (series, "sum") -> the series' total seconds."""
     if url is None:
         return {}
     import urllib.request
@@ -453,22 +458,29 @@ def histograms(url: str | None) -> dict[tuple[str, str], float]:
     found: dict[tuple[str, str], float] = {}
     with urllib.request.urlopen(url, timeout=10) as page:  # noqa: S310 - the server this bench started
         for line in page.read().decode().splitlines():
-            if not line.startswith(("handoff_rpc_duration_seconds_bucket{", "handoff_event_loop_lag_seconds_bucket{")):
+            if not line.startswith(SCRAPED):
                 continue
             labels, value = line.rsplit(" ", 1)
             name, inside = labels.split("{", 1)
             parts = inside.rstrip("}").split(",")
+            if name.endswith("_sum"):
+                found[name.removesuffix("_sum") + "{" + ",".join(sorted(parts)) + "}", "sum"] = float(value)
+                continue
             le = next(p for p in parts if p.startswith("le=")).split('"')[1]
             series = name.removesuffix("_bucket") + "{" + ",".join(sorted(p for p in parts if not p.startswith("le="))) + "}"
             found[series, le] = float(value)
     return found
 
 
+SCRAPED = ("handoff_rpc_duration_seconds_bucket{", "handoff_event_loop_lag_seconds_bucket{",
+           "handoff_gc_pause_seconds_bucket{", "handoff_gc_pause_seconds_sum{")
+
+
 def bucket_quantile(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str,
                     q: float) -> str:
     """The upper bound of the bucket holding the q-quantile of what was observed between two scrapes."""
     counts = sorted(((float(le), after[key] - before.get(key, 0.0)) for key in after if key[0] == series
-                     for le in [key[1]]), key=lambda item: item[0])
+                     for le in [key[1]] if le != "sum"), key=lambda item: item[0])
     total = counts[-1][1] if counts else 0.0
     if not total:
         return "-"
@@ -557,14 +569,16 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--streams", type=int, default=0,
                         help="send the turns over this many StreamTurns calls per channel, not AppendTurn (default 0)")
     parser.add_argument("--procs", type=int, default=1, help="client processes sharing the channels and rate (default 1)")
+    parser.add_argument("--handoff-every", type=int, default=HANDOFF_EVERY,
+                        help=f"a Handoff after every Nth turn (default {HANDOFF_EVERY})")
     parser.add_argument("--echo-max-seconds", type=float, default=5, help="closed-loop echo phase (default 5)")
     parser.add_argument("--echo-server", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.streams < 0:
         parser.error("--streams cannot be negative")
-    for name in ("conversations", "clients", "procs"):
+    for name in ("conversations", "clients", "procs", "handoff_every"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.rate <= 0 or not 0 < args.seconds <= 3600:
         parser.error("--rate must be positive and --seconds between 0 and 3600")
     for target in args.targets or []:
@@ -619,7 +633,8 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
     time.sleep(2.0)  # let the analysis of the first turns settle before reading memory
     after_open = rss_kb(server_pid) if server_pid else 0
     drive_jobs = [dict(targets=targets, ids=s, rate=args.rate / args.procs, seconds=args.seconds, start_at=time.time() + 1,
-                       clients=per_proc, spread=args.spread, seed=k, streams=args.streams)
+                       clients=per_proc, spread=args.spread, seed=k, streams=args.streams,
+                       handoff_every=args.handoff_every)
                   for k, s in enumerate(shards(ids, args.procs))]
     machine0, server0 = machine_ticks(), cpu_ticks(server_pid) if server_pid else 0
     loop0 = cpu_ticks(server_pid, server_pid) if server_pid else 0  # the main thread runs the event loop
@@ -666,9 +681,26 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
               f"a 100 ms timer on the event loop late by p50 {bucket_quantile(seen0, seen1, loop_lag, .5)}, "
               f"p99 {bucket_quantile(seen0, seen1, loop_lag, .99)}. A call's time before the interceptor (gRPC "
               "accepting it and reading its request) and after (sending the reply) is the client's figure less this.")
+        print("the collector's pauses during the turns (nothing is served meanwhile): "
+              + "; ".join(gc_pauses(seen0, seen1, generation, name, wall) for generation, name in GENERATIONS))
     if server_pid and server_log.stat().st_size:
         lines = server_log.read_text(errors="replace").splitlines()
         print(f"server stderr: {len(lines)} line(s), last: {lines[-1][:160]}")
+
+
+GENERATIONS = ((0, "young"), (1, "middle"), (2, "full"))
+
+
+def gc_pauses(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], generation: int, name: str,
+              seconds: float) -> str:
+    """One generation's collections between two scrapes: how many, their p99 bucket, their share of the time."""
+    series = f'handoff_gc_pause_seconds{{generation="{generation}"}}'
+    count = after.get((series, "+Inf"), 0.0) - before.get((series, "+Inf"), 0.0)
+    if not count:
+        return f"{name} none"
+    spent = after.get((series, "sum"), 0.0) - before.get((series, "sum"), 0.0)
+    return (f"{name} {count:.0f} ({count / seconds:.1f}/s), p99 {bucket_quantile(before, after, series, .99)} ms, "
+            f"{spent / seconds * 1000:.1f} ms/s")
 
 
 def summarize(args: argparse.Namespace, server: dict[str, Any], bare: dict[str, Any], peak: dict[str, Any],
