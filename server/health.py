@@ -151,6 +151,7 @@ async def _answered_within(probe: Probe, timeout_s: float) -> None:
     store its runtime has closed (reopening its connections). Not ``asyncio.timeout`` either: it
     calls an answer that the blocked loop reads after the deadline a timeout."""
     answer = asyncio.ensure_future(probe())
+    answer.add_done_callback(_retrieved)  # an answer left behind by a timeout or a cancellation
     try:
         done, _ = await asyncio.wait({answer}, timeout=timeout_s)
     except asyncio.CancelledError:
@@ -161,3 +162,9 @@ async def _answered_within(probe: Probe, timeout_s: float) -> None:
         await asyncio.wait({answer})  # raises only if this caller is cancelled meanwhile
         raise TimeoutError(f"no answer within {timeout_s:g} s")
     answer.result()
+
+
+def _retrieved(answer: asyncio.Future[None]) -> None:
+    """Marks a failed answer's exception as seen (else asyncio logs it as never retrieved)."""
+    if not answer.cancelled():
+        answer.exception()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from pathlib import Path
 
@@ -66,3 +67,26 @@ async def test_a_probe_without_an_answer_marks_its_dependency_down() -> None:
     monitor = Health(health_async.HealthServicer(), {Dependency.STORE: probe}, interval_s=0.5)
     await asyncio.wait_for(monitor.probe(), 5)
     assert not monitor.up[Dependency.STORE]
+
+
+async def test_an_answer_abandoned_at_its_deadline_fails_quietly() -> None:
+    # the probe's own error after the deadline was logged as "Task exception was never retrieved"
+    async def probe() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            raise ConnectionError("the store dropped the connection as the ping was abandoned")
+
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    before = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        monitor = Health(health_async.HealthServicer(), {Dependency.STORE: probe}, interval_s=0.5)
+        await monitor.probe()
+        assert not monitor.up[Dependency.STORE]
+        gc.collect()  # a task with an unseen exception reports it when it is freed
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(before)
+    assert reported == []
