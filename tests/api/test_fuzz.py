@@ -46,6 +46,8 @@ class ServerThread:
         self.running = self.loop.run_until_complete(start_server(test_settings(data_dir, max_turn_chars=500)))
         self.ready.set()
         self.loop.run_forever()
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        self.loop.close()  # else a later collection finds it, and its self-pipe, unclosed
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.running.stop(), self.loop).result(30)
