@@ -448,6 +448,10 @@ def start_server(data_dir: str, log: Any) -> tuple[subprocess.Popen[str], str, s
     return proc, f"127.0.0.1:{port}", metrics
 
 
+SCRAPED = ("handoff_rpc_duration_seconds_bucket{", "handoff_event_loop_lag_seconds_bucket{",
+           "handoff_gc_pause_seconds_bucket{", "handoff_gc_pause_seconds_sum{")
+
+
 def histograms(url: str | None) -> dict[tuple[str, str], float]:
     """(series, le) -> cumulative count, for the server's call latencies, event-loop lag and collector
     pauses; (series, "sum") -> the series' total seconds."""
@@ -470,10 +474,6 @@ def histograms(url: str | None) -> dict[tuple[str, str], float]:
             series = name.removesuffix("_bucket") + "{" + ",".join(sorted(p for p in parts if not p.startswith("le="))) + "}"
             found[series, le] = float(value)
     return found
-
-
-SCRAPED = ("handoff_rpc_duration_seconds_bucket{", "handoff_event_loop_lag_seconds_bucket{",
-           "handoff_gc_pause_seconds_bucket{", "handoff_gc_pause_seconds_sum{")
 
 
 def bucket_quantile(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,14 +26,9 @@ class Model(BaseModel):
         object.__setattr__(self, "__pydantic_fields_set__", _all_fields(type(self)))
 
 
-_ALL_FIELDS: dict[type, set[str]] = {}
-
-
+@cache
 def _all_fields(cls: type[BaseModel]) -> set[str]:
-    try:
-        return _ALL_FIELDS[cls]
-    except KeyError:
-        return _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
+    return set(cls.model_fields)
 
 
 class Role(StrEnum):
