@@ -129,8 +129,9 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
                 package = await queue.get()
                 since = sent_through.get(conversation_id, 0)
                 if package.analyzed_through_turn > since:
-                    sent_through[conversation_id] = package.analyzed_through_turn
                     await out.put(pb.StreamTurnsResponse(update=convert.update_to_pb(package, since)))
+                    # only once queued: an update cancelled while it waits for room is sent at the end
+                    sent_through[conversation_id] = package.analyzed_through_turn
 
         async def read() -> None:
             try:
@@ -145,6 +146,7 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
                 # the client is done sending: deliver the analysis of all it sent
                 for task in tasks[1:]:
                     task.cancel()
+                await asyncio.gather(*tasks[1:], return_exceptions=True)  # stopped: none puts after this
                 for cid in subscribed:
                     package = await self.live.settled(cid)
                     since = sent_through.get(cid, 0)
