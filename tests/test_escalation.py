@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from server.context.model import (
     BotAction, ContextPackage, Decision, Escalation, Issue, Outcome, Role, Sentiment, SentimentPoint, Turn,
@@ -142,6 +144,59 @@ def test_near_resolution_holds_back_soft_signals() -> None:
     assert "near_resolution" in codes(e.hold_reasons)
 
 
+def test_a_loop_counts_only_within_the_recent_window() -> None:
+    question = "Could you give me your order number please?"
+    policy = EscalationPolicy(recent_turns=4)
+    p = package_of(("b", question), ("c", "Why?"), ("b", question), ("c", "Fine."), ("b", question))
+    loop = next(r for r in decide(p, policy).reasons if r.code == "looping")
+    assert loop.turn_ids == [3, 5]  # turn 1 has left the window: turn 5 repeats turn 3
+    p.transcript.append(Turn(id=6, role=Role.CUSTOMER, text="Hm."))
+    p.transcript.append(Turn(id=7, role=Role.CUSTOMER, text="Hello?"))
+    assert "looping" not in codes(decide(p, policy).reasons)  # only turn 5 is left in it
+
+
+def test_a_request_stands_until_the_customer_says_it_is_solved_and_again_after() -> None:
+    p = package_of(("c", "Can I talk to a real person?"))
+    assert "asked_for_human" in codes(decide(p).reasons)
+    p.transcript.append(Turn(id=2, role=Role.CUSTOMER, text="Oh wait, that worked, thanks!"))
+    p.transcript.append(Turn(id=3, role=Role.BOT, text="Glad to hear it."))
+    assert "asked_for_human" not in codes(decide(p).reasons)
+    p.transcript.append(Turn(id=4, role=Role.CUSTOMER, text="Actually no. Get me a supervisor."))
+    assert next(r for r in decide(p).reasons if r.code == "asked_for_human").turn_ids == [1, 4]
+
+
+def test_solved_in_either_of_the_last_two_customer_turns_holds() -> None:
+    fail = BotAction(name="send_reset_email", outcome=Outcome.FAILED)
+    turns = [("c", "Reset my password."), ("s", "x", fail), ("b", "Trying again."), ("s", "y", fail),
+             ("c", "That worked, thanks!")]
+    assert "near_resolution" in codes(decide(package_of(*turns, ("c", "Bye."))).hold_reasons)
+    assert "near_resolution" not in codes(decide(package_of(*turns, ("c", "Bye."), ("c", "Hm."))).hold_reasons)
+
+
+def test_without_a_sentiment_analyser_frustration_lingers_into_the_next_turn() -> None:
+    angry = [("c", "This is ridiculous and useless, you're not listening!")]
+    level = next(r for r in decide(package_of(*angry)).reasons if r.code == "frustration").weight
+    later = decide(package_of(*angry, ("c", "My order number is 4471923.")))
+    carried = next(r for r in later.reasons if r.code == "frustration").weight
+    assert 0 < carried < level  # part of it carries over, less than it was
+
+
+def test_without_a_sentiment_analyser_the_hot_turns_among_the_last_four_are_named() -> None:
+    angry = ("c", "This is ridiculous, you're not listening!")
+    e = decide(package_of(angry, ("b", "Sorry."), angry, ("c", "Order 4471923."), ("c", "It was a gift.")))
+    reasons = {r.code: r for r in e.reasons}
+    assert reasons["frustration"].turn_ids == [1, 3, 4]  # 0.7, 0.7, then 0.42 carried over; 0.25 now
+    assert "frustration_with_bot" in reasons  # what the hot turns said was about the bot
+
+
+def test_a_flagged_point_counts_as_a_request_only_on_a_customer_turn() -> None:
+    turns = [("c", "Hello."), ("b", "Hi, how can I help?")]
+    for turn_id, asks in [(1, True), (2, False)]:
+        points = [SentimentPoint(turn_id=turn_id, score=0.0, frustration=0.0, signals=["asks_for_human"])]
+        e = decide(package_of(*turns, sentiment=Sentiment(points=points)))
+        assert ("asked_for_human" in codes(e.reasons)) is asks
+
+
 def test_brief_is_prepared_once_when_the_decision_turns_to_soon() -> None:
     prepared: list[Escalation] = []
     step = EscalationStep(EscalationPolicy(beyond_bot_labels=["report_fraud"]), on_prepare=lambda p, e: prepared.append(e))
@@ -177,7 +232,7 @@ def counting(fn: Callable[..., object], seen: Counter[str]) -> Callable[..., obj
     return counted
 
 
-def test_each_turns_cues_are_read_once_however_many_turns_follow(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_turn_is_read_once_per_policy_however_many_turns_follow(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Counter[str]] = {}
     for module, name in [(cues, "asks_for_human"), (cues, "authority_need"), (cues, "bot_admits_limit"),
                          (cues, "sounds_resolved"), (cues, "frustration_cue"), (similarity, "content_words")]:
@@ -189,11 +244,10 @@ def test_each_turns_cues_are_read_once_however_many_turns_follow(monkeypatch: py
         decide(p)
         decide(p, CALL_ME)
     customer = [text for role, text in LONG if role == "c"]
-    for name in ("asks_for_human", "authority_need", "frustration_cue"):
-        assert [seen[name][text] for text in customer] == [2 if name != "frustration_cue" else 1] * len(customer), name
-    assert [seen["bot_admits_limit"][text] for role, text in LONG if role == "b"] == [1, 1, 1]
-    assert seen["sounds_resolved"][LONG[-1][1]] == 1  # held against every request before it, read once
-    assert max(seen["content_words"].values()) <= 2  # is it worth comparing, then its words: once each
+    for name in ("asks_for_human", "authority_need", "sounds_resolved", "frustration_cue"):
+        assert [seen[name][text] for text in customer] == [2] * len(customer), name  # once under each policy
+    assert [seen["bot_admits_limit"][text] for role, text in LONG if role == "b"] == [2, 2, 2]
+    assert max(seen["content_words"].values()) <= 2  # is it worth comparing, then its words: once each, kept on the turn
 
 
 def test_remembered_cues_decide_as_fresh_turns_do_under_each_policy() -> None:
@@ -208,13 +262,55 @@ def test_remembered_cues_decide_as_fresh_turns_do_under_each_policy() -> None:
     assert differed  # the policies read these turns differently: the memo must keep them apart
 
 
-def test_a_turn_whose_text_changes_is_read_again() -> None:
+# Turns that move the decision: requests, authority, limits, loops, repeats, relief, delay, anger.
+POOL = [
+    ("c", "Can I talk to a real person?"), ("c", "Please waive the late fee."), ("c", "I want my $80 back."),
+    ("c", "My parcel still hasn't arrived, it's been days."), ("c", "This is ridiculous, you're not listening!"),
+    ("c", "My order number is 4471923 and it has not arrived yet."), ("c", "That worked, thanks!"),
+    ("c", "It's still not working."), ("c", "Please call me back."), ("c", "Ok."),
+    ("b", "Could you give me your order number please?"), ("b", "I'm not able to approve a refund of that size."),
+    ("b", "Let me check that for you."), ("b", "Your parcel is on its way and should arrive tomorrow."),
+    ("s", "Reset failed.", BotAction(name="reset", outcome=Outcome.FAILED)),
+    ("s", "Unlocked.", BotAction(name="unlock", outcome=Outcome.SUCCEEDED)),
+]
+SIGNALS = [[], [], ["asks_for_human"], ["repetition"], ["repeat_contact", "caps"]]
+
+
+def test_a_package_followed_turn_by_turn_decides_as_a_fresh_copy_at_every_turn() -> None:
+    # What escalation keeps between turns must never change a decision: long conversations, a
+    # short window that slides, points appended (and once recomputed), policies side by side.
+    rng = random.Random(5)
+    policies = [EscalationPolicy(), CALL_ME, EscalationPolicy(recent_turns=3, repeat_similarity=0.5, max_bot_refund=None)]
+    seen: Counter[str] = Counter()
+    for conversation in range(12):
+        kept = ContextPackage(conversation_id=f"c{conversation}")
+        for i in range(1, 41):
+            role, text, *action = rng.choice(POOL)
+            kept.transcript.append(Turn(id=i, role=ROLES[role], text=text, action=action[0] if action else None))
+            if role == "c" and conversation % 3:  # a third of them without a sentiment analyser
+                point = SentimentPoint(turn_id=i, score=-0.5, frustration=rng.random(), signals=rng.choice(SIGNALS))
+                points = [*kept.sentiment.points, point] if i % 17 else [point]  # now and then recomputed
+                kept.sentiment = Sentiment(points=points, current_frustration=point.frustration)
+            kept.analyzed_through_turn = i
+            for policy in policies:
+                fresh = kept.model_copy(deep=True)
+                assert not hasattr(fresh, "_scans")
+                decided = decide(kept, policy)
+                assert decided == decide(fresh, policy), (conversation, i, policy)
+                seen.update(r.code for r in (*decided.reasons, *decided.hold_reasons))
+    assert {"asked_for_human", "needs_authority", "looping", "customer_repeating", "failed_steps", "frustration",
+            "near_resolution"} <= set(seen)  # every signal the scan feeds was exercised
+
+
+def test_a_replaced_turn_is_read_again_and_a_turn_cannot_change_in_place() -> None:
     p = package_of(("c", "Can I talk to a real person?"))
     assert decide(p).decision is Decision.NOW
     p.transcript[0] = p.transcript[0].model_copy(update={"text": "Where is my parcel?"})
     assert "asked_for_human" not in codes(decide(p).reasons)
-    p.transcript[0].text = "Get me a supervisor."
+    p.transcript = [Turn(id=1, role=Role.CUSTOMER, text="Get me a supervisor.")]  # a package reloaded
     assert "asked_for_human" in codes(decide(p).reasons)
+    with pytest.raises(ValidationError, match="frozen"):
+        p.transcript[0].text = "Never mind."  # what was read off a turn stays true of it
 
 
 def test_a_late_label_re_runs_the_decision_only_when_a_signal_reads_what_changed() -> None:

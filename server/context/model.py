@@ -65,6 +65,9 @@ R = TypeVar("R")
 
 
 class Turn(Model):
+    # A turn is never changed once made (a redacted one is a copy), so what is read off it can
+    # be kept: ``once``'s memo here, escalation's scan on the package.
+    model_config = ConfigDict(frozen=True)
     # What ``once`` computed from ``text``: a slot pydantic knows nothing of, so it is never
     # serialised, compared, pickled or carried into a copy (a copy starts empty, whatever
     # its text), and it goes when the turn goes. Not a PrivateAttr: those cost every Turn
@@ -79,18 +82,15 @@ class Turn(Model):
     action: BotAction | None = None
 
     def once(self, fn: Callable[..., R], *args: Hashable) -> R:
-        """``fn(self.text, *args)``, computed once for this text and kept on the turn.
+        """``fn(self.text, *args)``, computed once for this turn and kept on it.
 
         For pure functions of the text (and hashable settings) read again on every later
-        turn. ``fn`` is part of the key: pass a module-level function, not a new lambda.
-        The memo starts again when the text is changed in place."""
+        turn. ``fn`` is part of the key: pass a module-level function, not a new lambda."""
         try:
-            text, results = self._memo  # type: ignore[has-type]
+            results = self._memo  # type: ignore[has-type]
         except AttributeError:
-            text = None
-        if text != self.text:
             results = {}
-            object.__setattr__(self, "_memo", (self.text, results))
+            object.__setattr__(self, "_memo", results)
         key = (fn, *args) if args else fn
         try:
             return results[key]  # type: ignore[no-any-return]
@@ -135,6 +135,8 @@ class Step(Model):
 
 
 class SentimentPoint(Model):
+    model_config = ConfigDict(frozen=True)  # escalation's scan reads each point once
+
     turn_id: int
     score: float  # -1 (very negative) .. 1 (very positive)
     frustration: float  # 0 .. 1
@@ -204,6 +206,10 @@ class ExternalContext(Model):
 
 
 class ContextPackage(Model):
+    # Escalation's reading of the transcript, kept between turns (server/escalation/scan.py):
+    # a slot like Turn's memo, so never serialised, compared or carried into a copy.
+    __slots__ = ("_scans",)
+
     conversation_id: str
     tenant: str = "default"
     customer_id: str = ""
@@ -222,3 +228,12 @@ class ContextPackage(Model):
     prior_contacts: list[PriorContact] = Field(default_factory=list)
     external_context: list[ExternalContext] = Field(default_factory=list)
     escalation: Escalation = Field(default_factory=Escalation)
+
+    def scans(self) -> dict[Any, Any]:
+        """Escalation's scans of this package's transcript, by the policy settings they read."""
+        try:
+            return self._scans  # type: ignore[no-any-return]
+        except AttributeError:
+            scans: dict[Any, Any] = {}
+            object.__setattr__(self, "_scans", scans)
+            return scans

@@ -16,10 +16,9 @@ from collections.abc import Collection
 from server.context.model import ContextPackage, Decision, Escalation, Reason
 from server.escalation.explain import focus_for, unavailable_message
 from server.escalation.holds import delay_hold, near_resolution_hold
-from server.escalation.policy import HARD_SIGNALS, EscalationPolicy
+from server.escalation.policy import DEFAULT_POLICY, HARD_SIGNALS, EscalationPolicy
 from server.escalation.signals import Signal, collect
 
-DEFAULT_POLICY = EscalationPolicy()
 EXPLICIT_CONFIDENCE = 0.9
 
 
@@ -31,7 +30,7 @@ def decide(
     ``beyond_bot`` names the issue labels the deployment's taxonomy marks as beyond
     the bot; ``policy.beyond_bot_labels`` adds to them.
     """
-    signals, feel = collect(package, policy, beyond_bot)
+    signals, feel, scan = collect(package, policy, beyond_bot)
     reasons = _weighted(signals, policy)
     hard = sum(r.weight for r in reasons if r.code in HARD_SIGNALS)
     soft = sum(r.weight for r in reasons if r.code not in HARD_SIGNALS)
@@ -40,7 +39,7 @@ def decide(
     if delay is not None:
         holds.append(delay)
         soft -= delay.weight
-    near = near_resolution_hold(package, max(0.0, soft), policy)
+    near = near_resolution_hold(package, max(0.0, soft), policy, scan)
     if near is not None:
         holds.append(near)
         soft -= near.weight

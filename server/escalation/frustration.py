@@ -6,14 +6,14 @@ reading from cue words keeps escalation working (degraded, not blind).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from server.analysis.folded import Folded
-from server.context.model import ContextPackage, Role
+from server.context.model import ContextPackage
 from server.escalation import cues
+from server.escalation.policy import DEFAULT_POLICY
+from server.escalation.scan import Scan, scan_of
 
-CARRY = 0.6  # how much of the last turn's frustration lingers into the next
 _AT_BOT = Folded(
     r"\b(?:you(?:'re| are)? (?:not|useless|a bot|a robot)|this bot|not listening|already (?:told|said|gave)|"
     r"you keep|stop asking|same (?:question|thing)|makes no sense|doesn'?t understand)\b",
@@ -29,26 +29,22 @@ class Frustration:
     from_sentiment: bool = False
 
 
-def read_frustration(package: ContextPackage) -> Frustration:
+def read_frustration(package: ContextPackage, scan: Scan | None = None) -> Frustration:
     s = package.sentiment
     if s.points:
         hot = [p.turn_id for p in s.points[-4:] if p.frustration >= 0.3]
         target = s.target if s.target != "none" else s.points[-1].target
         return Frustration(s.current_frustration, s.trend == "rising_frustration", target, hot, True)
-    return _from_cues(package)
+    return _from_cues(scan or scan_of(package, DEFAULT_POLICY))
 
 
-def _from_cues(package: ContextPackage) -> Frustration:
-    levels: list[tuple[int, float]] = []
-    level = 0.0
-    for t in package.transcript:
-        if t.role is Role.CUSTOMER:
-            level = max(t.once(cues.frustration_cue), CARRY * level)
-            levels.append((t.id, level))
+def _from_cues(scan: Scan) -> Frustration:
+    levels = scan.cued_frustration()
     if not levels:
         return Frustration()
-    hot = [i for i, v in levels[-4:] if v >= 0.3]
-    return Frustration(levels[-1][1], _rising([v for _, v in levels]), _target(package, hot), hot)
+    hot = [t for t, v in levels if v >= 0.3]
+    rising = len(levels) > 1 and _rising([levels[-2][1], levels[-1][1]])
+    return Frustration(levels[-1][1], rising, _target([t.text for t in hot]), [t.id for t in hot])
 
 
 def _rising(levels: list[float]) -> bool:
@@ -59,8 +55,7 @@ def _rising(levels: list[float]) -> bool:
     return before >= 0.2 and now >= 0.3 and now >= before
 
 
-def _target(package: ContextPackage, hot: list[int]) -> str:
-    texts = [t.text for t in package.transcript if t.id in set(hot)]
+def _target(texts: list[str]) -> str:
     if not texts:
         return "none"
     if any(_AT_BOT.search(x) for x in texts):

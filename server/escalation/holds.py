@@ -7,10 +7,10 @@ away. Each hold is a Reason whose weight is what it took off the score.
 
 from __future__ import annotations
 
-from server.context.model import ContextPackage, Outcome, Reason, Role
-from server.escalation import cues
+from server.context.model import ContextPackage, Outcome, Reason
 from server.escalation.frustration import Frustration
 from server.escalation.policy import EscalationPolicy
+from server.escalation.scan import Scan
 from server.escalation.signals import steps_of
 
 FRUSTRATION_CODES = frozenset({"frustration", "rising_frustration"})
@@ -30,21 +30,20 @@ def delay_hold(reasons: list[Reason], feel: Frustration, policy: EscalationPolic
     return Reason(code="delay_frustration", text=text, weight=round(removed, 3), turn_ids=feel.turn_ids)
 
 
-def near_resolution_hold(package: ContextPackage, soft: float, policy: EscalationPolicy) -> Reason | None:
+def near_resolution_hold(package: ContextPackage, soft: float, policy: EscalationPolicy, scan: Scan) -> Reason | None:
     """The issue is nearly solved: a transfer would restart progress."""
-    strength, ids, text = _nearness(package)
+    strength, ids, text = _nearness(package, scan)
     removed = min(soft, policy.hold("near_resolution") * strength)
     if removed <= 0:
         return None
     return Reason(code="near_resolution", text=text, weight=round(removed, 3), turn_ids=ids)
 
 
-def _nearness(package: ContextPackage) -> tuple[float, list[int], str]:
-    said = [t for t in package.transcript if t.role is Role.CUSTOMER][-2:]
-    for t in reversed(said):
-        if t.once(cues.sounds_resolved):
-            return 1.0, [t.id], "The customer says it is solved"
-    steps = steps_of(package)
+def _nearness(package: ContextPackage, scan: Scan) -> tuple[float, list[int], str]:
+    for turn, resolved in reversed(scan.said):
+        if resolved:
+            return 1.0, [turn.id], "The customer says it is solved"
+    steps = steps_of(package, scan)
     last = package.transcript[-1].id if package.transcript else 0
     if steps and steps[-1].outcome is Outcome.SUCCEEDED and steps[-1].turn_ids:
         if last - max(steps[-1].turn_ids) <= RECENT_SUCCESS_TURNS:

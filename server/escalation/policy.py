@@ -95,6 +95,9 @@ class EscalationPolicy(BaseModel):
         return self.holds.get(code, 0.0)
 
 
+DEFAULT_POLICY = EscalationPolicy()
+
+
 def _merged(field: str, defaults: dict[str, float], given: dict[str, float]) -> dict[str, float]:
     unknown = sorted(set(given) - set(defaults))
     if unknown:

@@ -3,9 +3,8 @@
 Each signal has a code (the policy's weight key), a strength in 0..1, a short
 explanation and the turn ids it rests on. The analysers' output is used when it
 is there (sentiment points, steps, issue); the transcript is read directly for
-what they may not give (a request for a person, authority, loops). The whole
-transcript is read again on every turn, so each turn's text cues are computed
-once and kept on the turn (``Turn.once``), per policy setting they depend on.
+what they may not give (a request for a person, authority, loops), through the
+package's ``Scan``, which reads each turn once as it arrives.
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from server.context.model import ContextPackage, Outcome, Role, Step, Turn
+from server.context.model import ContextPackage, Outcome, Role, Step
 from server.escalation import cues
 from server.escalation.frustration import Frustration, read_frustration
 from server.escalation.policy import EscalationPolicy
-from server.escalation.similarity import repeats
+from server.escalation.scan import Scan, scan_of
 
 
 @dataclass(frozen=True)
@@ -30,69 +29,48 @@ class Signal:
 
 def collect(
     package: ContextPackage, policy: EscalationPolicy, beyond_bot: Collection[str] = ()
-) -> tuple[list[Signal], Frustration]:
+) -> tuple[list[Signal], Frustration, Scan]:
     """Every signal present now, strongest evidence first within each code."""
-    feel = read_frustration(package)
+    scan = scan_of(package, policy)
+    feel = read_frustration(package, scan)
     found = [
-        asked_for_human(package, policy),
-        needs_authority(package, policy),
-        looping(package, policy),
-        customer_repeating(package, policy),
-        failed_steps(package),
+        asked_for_human(scan),
+        needs_authority(package, policy, scan),
+        looping(package, scan),
+        customer_repeating(scan),
+        failed_steps(package, scan),
         *frustration_signals(feel),
         beyond_the_bot(package, policy, beyond_bot),
         complexity(package),
         prior_escalation(package),
     ]
-    return [s for s in found if s is not None and s.strength > 0], feel
+    return [s for s in found if s is not None and s.strength > 0], feel, scan
 
 
-def customer_turns(package: ContextPackage) -> list[Turn]:
-    return [t for t in package.transcript if t.role is Role.CUSTOMER]
-
-
-def recent(package: ContextPackage, policy: EscalationPolicy, role: Role) -> list[Turn]:
-    return [t for t in package.transcript[-policy.recent_turns :] if t.role is role]
-
-
-def asked_for_human(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
-    flagged = {p.turn_id for p in package.sentiment.points if "asks_for_human" in p.signals}
-    asks = [
-        t.id for t in customer_turns(package)
-        if t.id in flagged or t.once(cues.asks_for_human, tuple(policy.human_phrases))
-    ]
-    if not asks or _resolved_since(package, asks[-1]):
+def asked_for_human(scan: Scan) -> Signal | None:
+    flagged = scan.customer_positions(set(scan.flagged_asks))
+    asks = [scan.turns[at].id for at in sorted({*scan.asks, *flagged})]
+    if not asks or scan.resolved_id > asks[-1]:
         return None
     text = "The customer asked for a person" + (f" ({len(asks)} times)" if len(asks) > 1 else "")
     return Signal("asked_for_human", 1.0, text, tuple(asks))
 
 
-def needs_authority(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
-    why: list[str] = []
-    ids: list[int] = []
-    phrases = tuple(policy.authority_phrases)
-    for t in package.transcript:
-        need = ""
-        if t.role is Role.CUSTOMER:
-            need = t.once(cues.authority_need, policy.max_bot_refund, phrases)
-        elif t.role is Role.BOT and t.once(cues.bot_admits_limit):
-            need = "the bot said it cannot grant the request"
-        if need:
-            why.append(need)
-            ids.append(t.id)
+def needs_authority(package: ContextPackage, policy: EscalationPolicy, scan: Scan) -> Signal | None:
+    why = [need for _, need in scan.authority]
+    ids = [scan.turns[at].id for at, _ in scan.authority]
     for c in package.commitments:
         if c.amount and cues.amount_over(c.amount, policy.max_bot_refund) is not None:
             why.append(f"the bot committed to {c.amount}, above its limit")
             ids.extend(c.turn_ids)
-    if not ids or _resolved_since(package, max(ids)):
+    if not ids or scan.resolved_id > max(ids):
         return None
     return Signal("needs_authority", 1.0, "Needs authority the bot lacks: " + "; ".join(why[-2:]), tuple(ids))
 
 
-def looping(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
-    bot = recent(package, policy, Role.BOT)
-    pairs = repeats(bot, policy.repeat_similarity)
-    again = _steps_failed_again(package)
+def looping(package: ContextPackage, scan: Scan) -> Signal | None:
+    pairs = scan.repeats(Role.BOT)
+    again = _steps_failed_again(package, scan)
     if not pairs and not again:
         return None
     parts, ids = [], set()
@@ -106,9 +84,9 @@ def looping(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
     return Signal("looping", 1.0, "The bot is looping: " + "; ".join(parts), tuple(sorted(ids)))
 
 
-def customer_repeating(package: ContextPackage, policy: EscalationPolicy) -> Signal | None:
-    flagged = [p.turn_id for p in package.sentiment.points if {"repetition", "repeat_contact"} & set(p.signals)]
-    pairs = repeats(recent(package, policy, Role.CUSTOMER), policy.repeat_similarity)
+def customer_repeating(scan: Scan) -> Signal | None:
+    flagged = scan.flagged_repeats
+    pairs = scan.repeats(Role.CUSTOMER)
     ids = sorted(set(flagged) | {t.id for pair in pairs for t in pair})
     count = max(len(pairs), len(flagged))
     if not count:
@@ -116,8 +94,8 @@ def customer_repeating(package: ContextPackage, policy: EscalationPolicy) -> Sig
     return Signal("customer_repeating", min(1.0, 0.5 * count), "The customer has had to repeat themselves", tuple(ids))
 
 
-def failed_steps(package: ContextPackage) -> Signal | None:
-    failed = [s for s in steps_of(package) if s.outcome is Outcome.FAILED]
+def failed_steps(package: ContextPackage, scan: Scan) -> Signal | None:
+    failed = [s for s in steps_of(package, scan) if s.outcome is Outcome.FAILED]
     names = sorted({s.name for s in failed})
     if not names:
         return None
@@ -160,25 +138,20 @@ def prior_escalation(package: ContextPackage) -> Signal | None:
     return Signal("prior_escalation", 1.0, f"Escalated about this before ({len(before)} contact(s))", ())
 
 
-def steps_of(package: ContextPackage) -> list[Step]:
+def steps_of(package: ContextPackage, scan: Scan) -> list[Step]:
     """The package's steps, or the logged actions when no step analyser ran."""
     if package.steps:
         return package.steps
     return [
         Step(name=t.action.name, outcome=t.action.outcome, turn_ids=[t.id])
-        for t in package.transcript
+        for t in (scan.turns[at] for at in scan.actions)
         if t.action is not None
     ]
 
 
-def _steps_failed_again(package: ContextPackage) -> dict[str, list[int]]:
+def _steps_failed_again(package: ContextPackage, scan: Scan) -> dict[str, list[int]]:
     by_name: dict[str, list[int]] = {}
-    for s in steps_of(package):
+    for s in steps_of(package, scan):
         if s.outcome is Outcome.FAILED:
             by_name.setdefault(s.name, []).extend(s.turn_ids[:1])
     return {k: v for k, v in by_name.items() if len(v) > 1}
-
-
-def _resolved_since(package: ContextPackage, turn_id: int) -> bool:
-    """The customer has since said it is solved (a request made before no longer stands)."""
-    return any(t.id > turn_id and t.once(cues.sounds_resolved) for t in customer_turns(package))

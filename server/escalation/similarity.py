@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from server.analysis.folded import Folded
 from server.context.model import Turn
@@ -48,15 +47,7 @@ def _substantive(text: str) -> bool:
     return not _CLOSINGS.search(text) and len(content_words(text)) >= MIN_CONTENT_WORDS
 
 
-def repeats(turns: Sequence[Turn], threshold: float) -> list[tuple[Turn, Turn]]:
-    """Pairs (earlier, later) of substantive turns that say the same thing again.
-
-    Each turn's words are read once and kept on it, as the window is compared again every turn."""
-    kept = [(t, frozenset(t.once(_kept_words).split())) for t in turns if is_substantive(t)]
-    pairs: list[tuple[Turn, Turn]] = []
-    for i, (later, words) in enumerate(kept):
-        for earlier, before in kept[:i]:
-            if similarity(before, words) >= threshold:
-                pairs.append((earlier, later))
-                break
-    return pairs
+def words_of(turn: Turn) -> frozenset[str]:
+    """The turn's content words, read once and kept on it as a string (compared with the
+    turns of the recent window as each arrives)."""
+    return frozenset(turn.once(_kept_words).split())

@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 import pickle
 
+import pytest
+from pydantic import ValidationError
+
 from server.api.convert import package_to_pb, turn_to_pb
-from server.context.model import BotAction, ContextPackage, Role, Turn
+from server.context.model import BotAction, ContextPackage, Fact, Role, Turn
 
 
 class Counted:
@@ -48,11 +51,12 @@ def test_copies_start_without_the_memo_even_with_the_same_text() -> None:
     assert len(upper.texts) == 5
 
 
-def test_text_changed_in_place_is_not_answered_from_the_memo() -> None:
+def test_a_turn_cannot_change_in_place_so_its_memo_stays_true() -> None:
     t, upper = turn("before"), Counted()
     t.once(upper)
-    t.text = "after"
-    assert t.once(upper) == "AFTER"
+    with pytest.raises(ValidationError, match="frozen"):
+        t.text = "after"
+    assert t.once(upper) == "BEFORE" and upper.texts == ["before"]
 
 
 def test_the_memo_is_invisible_to_equality_serialisation_and_proto() -> None:
@@ -77,10 +81,12 @@ def test_instances_share_one_field_set_that_assignments_and_copies_leave_alone()
     full = turn()
     every = set(Turn.model_fields)
     assert bare.model_fields_set is full.model_fields_set and bare.model_fields_set == every
-    bare.text = "changed"
+    fact = Fact(type="email", value="a@example.com", turn_ids=[1])
+    fact.value = "changed"  # turns are frozen; most models are not
+    assert fact.model_fields_set == set(Fact.model_fields)
     copied = full.model_copy(update={"text": "other"})
     loaded = Turn.model_validate_json(full.model_dump_json())
     assert loaded.model_fields_set is full.model_fields_set and full.model_fields_set == every
-    assert (bare.text, full.text, copied.text) == ("changed", "Can I talk to a real person?", "other")
+    assert (fact.value, full.text, copied.text) == ("changed", "Can I talk to a real person?", "other")
     assert loaded == full and copied != full
     assert package_to_pb(ContextPackage(conversation_id="c", transcript=[full])).transcript[0] == turn_to_pb(full)
