@@ -60,6 +60,14 @@ def test_mentions_of_a_person_are_not_requests(text: str) -> None:
     assert not asks_for_human(text)
 
 
+@pytest.mark.parametrize(("text", "solved"), [
+    ("Never mind, that worked, thanks!", True), ("Nevermind, it works now.", True), ("That fixed it.", True),
+    ("It never worked.", False), ("It's still not working.", False), ("That didn't fix it.", False),
+])
+def test_solved_is_told_from_not_solved(text: str, solved: bool) -> None:
+    assert cues.sounds_resolved(text) is solved
+
+
 def test_issue_marked_beyond_the_bot_escalates_sooner() -> None:
     turns = [("c", "Someone used my card for purchases I never made."), ("b", "I'm sorry. When did this happen?")]
     issue = Issue(label="report_fraud", confidence=0.8, turn_ids=[1])

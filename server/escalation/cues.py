@@ -75,7 +75,7 @@ _RESOLVED = [
            r"that is all|nothing else)\b"),
     Folded(r"\b(?:i can see it|i got it|i received it|it went through|it came through|just arrived)\b"),
 ]
-_NEGATED_RESOLVED = Folded(r"\b(?:not|n't|never|still)\b[^.?!]{0,15}\b(?:work|fix|solv|sort)")
+_NEGATED_RESOLVED = Folded(r"\b(?:not|n't|never(?! ?mind)|still)\b[^.?!]{0,15}\b(?:work|fix|solv|sort)")  # "never mind" negates nothing
 
 _DELAY = Folded(
     r"\b(?:still (?:hasn'?t|haven'?t|not|waiting|no)|where is my|where'?s my|hasn'?t (?:arrived|shipped|come)|"
