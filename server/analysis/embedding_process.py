@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +37,9 @@ _model = None  # the child's Embedder
 
 def _start(model_path: str, threads: int | None, nice: int) -> None:
     global _model
+    # A terminal's Ctrl-C reaches the whole process group; the server drains its calls and then
+    # closes this process itself, so the child must not die of it first (with a traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
         _lower_priority(nice)
     from server.analysis.embedding import Embedder

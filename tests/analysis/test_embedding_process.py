@@ -43,6 +43,15 @@ def test_every_thread_of_the_child_runs_only_on_cpu_nothing_else_wants(child: Pr
     assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the server itself is not
 
 
+def test_ctrl_c_leaves_the_child_to_the_server(child: ProcessEmbedder, embedder: Embedder) -> None:
+    # A terminal's Ctrl-C reaches the whole process group: the child must not die of it mid-batch
+    # (with a traceback) while the server drains its calls; the server closes it.
+    pid = _child_pid(child)
+    os.kill(pid, signal.SIGINT)
+    assert np.allclose(child.embed(TEXTS[:1]), embedder.embed(TEXTS[:1]), atol=1e-5)
+    assert _child_pid(child) == pid
+
+
 def test_a_killed_child_is_replaced(child: ProcessEmbedder, embedder: Embedder) -> None:
     first = _child_pid(child)
     os.kill(first, signal.SIGKILL)
