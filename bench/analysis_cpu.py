@@ -29,8 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server.analysis.engine import build_engine  # noqa: E402
 from server.config import Settings  # noqa: E402
-from server.context.model import ContextPackage, Turn  # noqa: E402
-from server.context.model import Role  # noqa: E402
+from server.context.model import ContextPackage, Role, Turn  # noqa: E402
 from server.evaluation.datasets import read_items  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -81,10 +80,10 @@ async def by_length(conversations: int) -> dict[int, float]:
     rng = random.Random(1)
     packages = [ContextPackage(conversation_id=f"long{i}") for i in range(conversations)]
     for n in range(1, max(LENGTHS) + 1):  # one turn each in turn, as live conversations go
+        customer = n % 2 == 1
         for package in packages:
-            role = load.pb.CUSTOMER if n % 2 else load.pb.BOT
-            text = load.turn_text(rng, role)
-            await engine.analyse(package, [Turn(id=n, role=Role.CUSTOMER if n % 2 else Role.BOT, text=text)])
+            text = load.turn_text(rng, load.pb.CUSTOMER if customer else load.pb.BOT)
+            await engine.analyse(package, [Turn(id=n, role=Role.CUSTOMER if customer else Role.BOT, text=text)])
     return {n: statistics.median(spent[n]) for n in LENGTHS}
 
 
