@@ -321,6 +321,21 @@ def test_a_replaced_turn_is_read_again_and_a_turn_cannot_change_in_place() -> No
         p.transcript[0].text = "Never mind."  # what was read off a turn stays true of it
 
 
+def test_a_reason_given_again_in_the_same_words_is_the_same_reason() -> None:
+    step = EscalationStep()
+    p = package_of(("c", "Can I talk to a real person?"))
+    step(p)
+    first = p.escalation.reasons[0]
+    p.transcript.append(Turn(id=2, role=Role.BOT, text="One moment please."))
+    step(p)
+    assert p.escalation.reasons[0] is first  # not a new object living until the next turn
+    p.transcript.append(Turn(id=3, role=Role.CUSTOMER, text="I want a real person."))
+    step(p)
+    again = p.escalation.reasons[0]
+    assert again is not first and (again.text, again.turn_ids) == ("The customer asked for a person (2 times)", [1, 3])
+    assert first.turn_ids == [1]  # the earlier decision's reason is left as it was
+
+
 def test_a_late_label_re_runs_the_decision_only_when_a_signal_reads_what_changed() -> None:
     from server.context.model import Issue
     from server.escalation import EscalationStep

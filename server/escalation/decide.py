@@ -31,7 +31,7 @@ def decide(
     the bot; ``policy.beyond_bot_labels`` adds to them.
     """
     signals, feel, scan = collect(package, policy, beyond_bot)
-    reasons = _weighted(signals, policy)
+    reasons = _weighted(signals, policy, package.escalation.reasons)
     hard = sum(r.weight for r in reasons if r.code in HARD_SIGNALS)
     soft = sum(r.weight for r in reasons if r.code not in HARD_SIGNALS)
     holds: list[Reason] = []
@@ -57,12 +57,21 @@ def decide(
     )
 
 
-def _weighted(signals: list[Signal], policy: EscalationPolicy) -> list[Reason]:
-    reasons = [
-        Reason(code=s.code, text=s.text, weight=round(policy.weight(s.code) * s.strength, 3), turn_ids=list(s.turn_ids))
-        for s in signals
-    ]
-    return sorted((r for r in reasons if r.weight > 0), key=lambda r: -r.weight)
+def _weighted(signals: list[Signal], policy: EscalationPolicy, before: list[Reason]) -> list[Reason]:
+    """The signals as reasons, heaviest first. A reason the last decision gave in the same words
+    is that reason again, not a copy: most turns repeat most reasons, and every new one would live
+    until the conversation's next turn, through the collector's younger generations."""
+    given = {r.code: r for r in before}
+    reasons = []
+    for s in signals:
+        weight = round(policy.weight(s.code) * s.strength, 3)
+        if weight <= 0:
+            continue
+        same = given.get(s.code)
+        if same is None or (same.weight, same.text, same.turn_ids) != (weight, s.text, list(s.turn_ids)):
+            same = Reason(code=s.code, text=s.text, weight=weight, turn_ids=list(s.turn_ids))
+        reasons.append(same)
+    return sorted(reasons, key=lambda r: -r.weight)
 
 
 def _band(score: float, policy: EscalationPolicy, previous: Decision) -> Decision:
