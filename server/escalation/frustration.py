@@ -43,7 +43,7 @@ def _from_cues(scan: Scan) -> Frustration:
     if not levels:
         return Frustration()
     hot = [t for t, v in levels if v >= 0.3]
-    rising = len(levels) > 1 and _rising([levels[-2][1], levels[-1][1]])
+    rising = _rising([v for _, v in levels])
     return Frustration(levels[-1][1], rising, _target([t.text for t in hot]), [t.id for t in hot])
 
 
