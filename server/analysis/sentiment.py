@@ -71,8 +71,8 @@ class SentimentAnalyser:
     def update(self, package: ContextPackage, turn: Turn) -> None:
         if turn.role is not Role.CUSTOMER or not turn.text.strip():
             return
-        earlier = [t.text for t in package.transcript if t.role is Role.CUSTOMER and t.id < turn.id]
-        point = score_turn(turn, earlier[-REPEAT_LOOKBACK:], bot_repeated(package.transcript, turn.id))
+        earlier = _last_texts(package.transcript, Role.CUSTOMER, turn.id, REPEAT_LOOKBACK)
+        point = score_turn(turn, earlier, bot_repeated(package.transcript, turn.id))
         package.sentiment = trajectory(package.sentiment, point)
         logger.debug("sentiment at turn %d: frustration %.2f at %s", turn.id, point.frustration, point.target)
 
@@ -194,8 +194,21 @@ def shouting(text: str) -> bool:
 
 def bot_repeated(transcript: list[Turn], before_id: int) -> bool:
     """The bot's last turn before ``before_id`` nearly repeats one of its recent earlier turns."""
-    bot = [t.text for t in transcript if t.role is Role.BOT and t.id < before_id][-BOT_LOOKBACK - 1:]
+    bot = _last_texts(transcript, Role.BOT, before_id, BOT_LOOKBACK + 1)
     return len(bot) >= 2 and repeats(bot[-1], bot[:-1], minimum=5)
+
+
+def _last_texts(transcript: list[Turn], role: Role, before_id: int, count: int) -> list[str]:
+    """The texts of the last ``count`` ``role`` turns before turn ``before_id``, oldest first: read
+    from the end of the transcript, so a turn's cost does not grow with the conversation."""
+    texts: list[str] = []
+    for t in reversed(transcript):
+        if t.role is role and t.id < before_id:
+            texts.append(t.text)
+            if len(texts) == count:
+                break
+    texts.reverse()
+    return texts
 
 
 def _target(signals: list[str], frustration: float) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.analysis.sentiment import SentimentAnalyser
+from server.analysis.sentiment import BOT_LOOKBACK, REPEAT_LOOKBACK, SentimentAnalyser
 from server.context.model import ContextPackage, Role, SentimentPoint
 from server.escalation.frustration import read_frustration
 from tests.analysis.scripts import feed
@@ -125,6 +125,32 @@ def test_repeating_oneself_is_noticed() -> None:
     assert "repetition" in package.sentiment.points[-1].signals
     assert package.sentiment.points[-1].target == "bot"
     assert "repetition" in one("As I said, the order number is 5521.").signals
+
+
+def _filler(n: int) -> list[tuple[Role, str]]:
+    """n exchanges that repeat nothing: distinct customer and bot words every time."""
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo",
+             "lima", "mike", "november", "oscar"]
+    return [turn for w in words[:n] for turn in ((C, f"{w} {w}zz {w}yy {w}xx {w}ww"), (B, f"{w}q {w}r {w}s {w}t {w}u {w}v"))]
+
+
+def test_repetition_looks_back_exactly_its_window_of_customer_turns() -> None:
+    said = "I need to cancel my subscription before it renews tomorrow"
+    within = run((C, said), (B, "How can I help?"), *_filler(REPEAT_LOOKBACK - 1), (C, said))
+    beyond = run((C, said), (B, "How can I help?"), *_filler(REPEAT_LOOKBACK), (C, said))
+    assert "repetition" in within.sentiment.points[-1].signals
+    assert "repetition" not in beyond.sentiment.points[-1].signals
+
+
+def test_the_bot_repeating_itself_is_looked_for_in_its_recent_turns_only() -> None:
+    ask = "Could you give me your order number so I can look it up?"
+    within = run((C, "I want a refund."), (B, ask), *_filler(BOT_LOOKBACK - 1), (C, "Hm."), (B, ask), (C, "Again?"))
+    beyond = run((C, "I want a refund."), (B, ask), *_filler(BOT_LOOKBACK), (C, "Hm."), (B, ask), (C, "Again?"))
+    assert "bot_repeating" in within.sentiment.points[-1].signals
+    assert "bot_repeating" not in beyond.sentiment.points[-1].signals
+    moved_on = run((C, "I want a refund."), (B, ask), (C, "Hm."), (B, ask), (C, "5521."),
+                   (B, "Which card did you pay with?"), (C, "Visa."))
+    assert "bot_repeating" not in moved_on.sentiment.points[-1].signals  # its last turn is new
 
 
 def test_defect_is_frustration_with_the_product() -> None:
