@@ -449,7 +449,8 @@ def start_server(data_dir: str, log: Any) -> tuple[subprocess.Popen[str], str, s
 
 
 SCRAPED = ("handoff_rpc_duration_seconds_bucket{", "handoff_event_loop_lag_seconds_bucket{",
-           "handoff_gc_pause_seconds_bucket{", "handoff_gc_pause_seconds_sum{")
+           "handoff_gc_pause_seconds_bucket{", "handoff_gc_pause_seconds_sum{",
+           "handoff_issue_label_delay_seconds_bucket{")
 
 
 def histograms(url: str | None) -> dict[tuple[str, str], float]:
@@ -476,16 +477,23 @@ def histograms(url: str | None) -> dict[tuple[str, str], float]:
     return found
 
 
+def labels_applied(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str) -> float:
+    return after.get((series, "+Inf"), 0.0) - before.get((series, "+Inf"), 0.0)
+
+
 def bucket_quantile(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str,
-                    q: float) -> str:
-    """The upper bound of the bucket holding the q-quantile of what was observed between two scrapes."""
+                    q: float, unit: str = "ms") -> str:
+    """The upper bound of the bucket holding the q-quantile of what was observed between two scrapes
+    (in ms, or in s with ``unit="s"``)."""
     counts = sorted(((float(le), after[key] - before.get(key, 0.0)) for key in after if key[0] == series
                      for le in [key[1]] if le != "sum"), key=lambda item: item[0])
     total = counts[-1][1] if counts else 0.0
     if not total:
         return "-"
     bound = next(le for le, n in counts if n >= q * total)
-    return "over 10 s" if bound == float("inf") else f"<= {bound * 1000:g}"
+    if bound == float("inf"):
+        return "over the last bucket"
+    return f"<= {bound:g}" if unit == "s" else f"<= {bound * 1000:g}"
 
 
 def start_echo(lifetime_s: float) -> tuple[subprocess.Popen[str], str]:
@@ -681,6 +689,10 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
               f"a 100 ms timer on the event loop late by p50 {bucket_quantile(seen0, seen1, loop_lag, .5)}, "
               f"p99 {bucket_quantile(seen0, seen1, loop_lag, .99)}. A call's time before the interceptor (gRPC "
               "accepting it and reading its request) and after (sending the reply) is the client's figure less this.")
+        delay = "handoff_issue_label_delay_seconds{}"
+        print(f"issue labels applied during the turns: {labels_applied(seen0, seen1, delay):.0f}, each that long after "
+              f"the oldest customer turn it was the first to reflect: p50 {bucket_quantile(seen0, seen1, delay, .5, 's')}, "
+              f"p99 {bucket_quantile(seen0, seen1, delay, .99, 's')} s (the embedding model's queue)")
         print("the collector's pauses during the turns (nothing is served meanwhile): "
               + "; ".join(gc_pauses(seen0, seen1, generation, name, wall) for generation, name in GENERATIONS))
     if server_pid and server_log.stat().st_size:

@@ -27,8 +27,8 @@ from server.api.auth import TenantGate
 from server.api.conversations import ConversationServicer
 from server.api.interceptors import CallInterceptor, ErrorHook
 from server.api.keys import ApiKeys
-from server.api.quotas import RateLimiter, StreamCap
 from server.api.metrics import MetricsServicer
+from server.api.quotas import RateLimiter, StreamCap
 from server.config import Settings
 from server.context.limits import Limits
 from server.context.live import LiveContext
@@ -36,7 +36,7 @@ from server.context.sqlite_store import SQLiteStore
 from server.context.store import ContextStore
 from server.health import Dependency, Health
 from server.knowledge.store import KnowledgeBase
-from server.observability import observe_rpc
+from server.observability import observe_issue_label_delay, observe_rpc
 from server.privacy.logs import install_log_redaction
 from server.privacy.redact import Redactor
 from server.privacy.text_caches import forget_texts
@@ -95,6 +95,7 @@ def build_runtime(settings: Settings, engine: Engine | None = None, embedder: Em
     engine = engine or build_engine(settings, embedder)
     live = LiveContext(store, engine.analyse, redactor=engine.redactor, save_delay_s=settings.package_save_ms / 1000)
     engine.on_late_issue = live.touch
+    engine.label_delay = engine.label_delay or observe_issue_label_delay
     live.on_forget.append(engine.forget)
     live.on_forget.append(lambda _: forget_texts())  # memo caches keyed by what was said
     return Runtime(

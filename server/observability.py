@@ -1,5 +1,5 @@
 """Prometheus metrics: the server's operations (RPC latency, errors, LLM calls, collector pauses,
-event-loop lag) and handoff quality.
+event-loop lag, the issue label's delay) and handoff quality.
 
 Operational metrics live in one process-wide registry, fed by ``observe_rpc`` (the
 call interceptor's hook) and ``record_llm_call`` (server/brief/llm.py). Handoff-quality
@@ -45,6 +45,11 @@ LOOP_LAG_SECONDS = Histogram(
     "How late the event loop ran a timer due every 100 ms: how long a call arriving then waited for the loop.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1), registry=REGISTRY,
 )
+ISSUE_LABEL_DELAY_SECONDS = Histogram(
+    "handoff_issue_label_delay_seconds",
+    "From a customer turn to the issue label that reflects it: how far the embedding model is behind.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300), registry=REGISTRY,
+)
 LOOP_TICK_S = 0.1
 SCRAPE_TIMEOUT_S = 10.0
 
@@ -60,6 +65,11 @@ def observe_rpc(method: str, code: str, seconds: float) -> None:
     timer.observe(seconds)
     if code != "OK":
         RPC_ERRORS.labels(method, code).inc()
+
+
+def observe_issue_label_delay(seconds: float) -> None:
+    """The analysis engine's hook: one observation per issue label applied."""
+    ISSUE_LABEL_DELAY_SECONDS.observe(seconds)
 
 
 def record_llm_call(model: str, outcome: str) -> None:

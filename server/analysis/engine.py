@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -48,10 +49,13 @@ class Engine:
     # decide exactly as before (only the confidence or alternatives of a label that no
     # escalation signal reads by confidence moved): the package is saved, not re-run
     on_late_issue: Callable[[str, bool], None] | None = None
+    # seconds from a customer turn to the label that reflects it, each time a label is applied
+    label_delay: Callable[[float], None] | None = None
     errors: list[str] = field(default_factory=list)
     # storage redaction: what the analysers drew from a turn's raw text is redacted before any await
     redactor: Redactor = NO_REDACTION
     _wanted: dict[str, str] = field(default_factory=dict)  # conversation -> newest text to classify
+    _since: dict[str, float] = field(default_factory=dict)  # conversation -> when its oldest unclassified turn came
     _in_flight: set[str] = field(default_factory=set)
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -93,6 +97,7 @@ class Engine:
             return
         cid = package.conversation_id
         self._wanted[cid] = text
+        self._since.setdefault(cid, time.monotonic())
         if cid in self._in_flight:
             self._late.add(cid)  # the running embedding picks up the newest text when it is done
             return
@@ -108,6 +113,7 @@ class Engine:
     def forget(self, conversation_id: str) -> None:
         """Drops the text waiting to be classified for a deleted conversation."""
         self._wanted.pop(conversation_id, None)
+        self._since.pop(conversation_id, None)
         self._late.discard(conversation_id)
 
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
@@ -128,7 +134,7 @@ class Engine:
         before = package.issue
         try:
             while cid in self._wanted:
-                text = self._wanted.pop(cid)
+                text, since = self._wanted.pop(cid), self._since.pop(cid, None)
                 try:
                     vector = await self._vector(text)
                 except Exception:
@@ -136,6 +142,8 @@ class Engine:
                     self.errors.append("issue")
                     return
                 self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
+                if since is not None and self.label_delay is not None:
+                    self._run(self.label_delay, time.monotonic() - since)
         finally:
             self._in_flight.discard(cid)
             self._done.pop(cid, None)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
+from server.analysis.engine import build_engine
 from server.analysis.issue import IssueClassifier
 from server.analysis.taxonomy import Label, Taxonomy, load_taxonomy
+from server.config import Settings
 from server.context.model import ContextPackage, Outcome, Role, Step, Turn
 
 
@@ -61,3 +66,48 @@ def test_complexity_rises_with_failed_steps(classifier: IssueClassifier) -> None
     package.steps = [Step(name="send-reset-link", outcome=Outcome.FAILED, turn_ids=[1])] * 2
     classifier.classify(package)
     assert ["low", "medium", "high"].index(package.issue.complexity) > ["low", "medium", "high"].index(calm)
+
+
+class _Held:
+    """The real model behind a gate: an embedding does not start until the test opens it."""
+
+    def __init__(self, embedder) -> None:  # type: ignore[no-untyped-def]
+        self.embedder, self.dimension, self.gate = embedder, embedder.dimension, threading.Event()
+
+    def embed(self, texts, batch_size=64):  # type: ignore[no-untyped-def]
+        self.gate.wait(30)
+        return self.embedder.embed(texts, batch_size)
+
+
+async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_not_reflect(embedder) -> None:
+    held = _Held(embedder)
+    held.gate.set()  # the taxonomy's own embeddings, at start
+    engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
+    held.gate.clear()
+    engine.issue_wait_s = 0  # the turns do not wait for the label: it lands later
+    delays: list[float] = []
+    engine.label_delay = delays.append
+    package = ContextPackage(conversation_id="delay")
+    said = ["My parcel was due on Monday and it still hasn't arrived", "It's order 5521", "Where is it?"]
+    for i, text in enumerate(said):  # turn 1's embedding is held; turns 2 and 3 wait behind it, as one
+        await engine.analyse(package, [Turn(id=i + 1, role=Role.CUSTOMER, text=text)])
+        await asyncio.sleep(0.2)
+    held.gate.set()
+    await engine.issue_settled("delay", 30)
+    assert package.issue.label == "delivery_delay"
+    assert len(delays) == 2  # turn 1's text, then the newest (turns 1-3) once turn 1's was done
+    assert delays[0] >= 0.6  # turn 1 came 0.6 s before the gate opened
+    assert 0.4 <= delays[1] < delays[0]  # from turn 2, the oldest the first label did not reflect; not from turn 3
+
+
+async def test_a_label_applied_at_once_has_a_short_delay(embedder) -> None:
+    engine = build_engine(Settings(), embedder=embedder)
+    engine.issue_wait_s = None  # the turn waits for its label
+    delays: list[float] = []
+    engine.label_delay = delays.append
+    package = ContextPackage(conversation_id="now")
+    await engine.analyse(package, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
+    assert package.issue.label == "account_access"
+    assert len(delays) == 1 and 0 <= delays[0] < 30
+    await engine.analyse(package, [Turn(id=2, role=Role.BOT, text="Let me help with that.")])
+    assert len(delays) == 1  # a bot turn asks for no label
