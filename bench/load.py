@@ -689,10 +689,11 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
               f"a 100 ms timer on the event loop late by p50 {bucket_quantile(seen0, seen1, loop_lag, .5)}, "
               f"p99 {bucket_quantile(seen0, seen1, loop_lag, .99)}. A call's time before the interceptor (gRPC "
               "accepting it and reading its request) and after (sending the reply) is the client's figure less this.")
-        delay = "handoff_issue_label_delay_seconds{}"
-        print(f"issue labels applied during the turns: {labels_applied(seen0, seen1, delay):.0f}, each that long after "
-              f"the oldest customer turn it was the first to reflect: p50 {bucket_quantile(seen0, seen1, delay, .5, 's')}, "
-              f"p99 {bucket_quantile(seen0, seen1, delay, .99, 's')} s (the embedding model's queue)")
+        print("issue labels applied during the turns, each this long after the oldest customer turn it was the "
+              "first to reflect (the embedding model's queue), in s: " + "; ".join(
+                  f"{kind} {labels_applied(seen0, seen1, series):.0f}, p50 {bucket_quantile(seen0, seen1, series, .5, 's')}, "
+                  f"p99 {bucket_quantile(seen0, seen1, series, .99, 's')}"
+                  for kind in ("first", "update") for series in [f'handoff_issue_label_delay_seconds{{kind="{kind}"}}']))
         print("the collector's pauses during the turns (nothing is served meanwhile): "
               + "; ".join(gc_pauses(seen0, seen1, generation, name, wall) for generation, name in GENERATIONS))
     if server_pid and server_log.stat().st_size:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,12 +66,16 @@ class Embedder:
 
 
 class BatchingEmbedder:
-    """Coalesces concurrent ``embed_one`` calls into batches run in a worker thread."""
+    """Coalesces concurrent ``embed_one`` calls into batches run in a worker thread.
+
+    Texts asked for ``first`` go ahead of the others: when the model cannot keep up, a
+    conversation with no issue label yet gets one before labels already given are updated."""
 
     def __init__(self, embedder: Embedder, max_batch: int = 64) -> None:
         self._embedder = embedder
         self._max_batch = max_batch
-        self._pending: list[tuple[str, asyncio.Future[np.ndarray]]] = []
+        self._first: deque[tuple[str, asyncio.Future[np.ndarray]]] = deque()
+        self._pending: deque[tuple[str, asyncio.Future[np.ndarray]]] = deque()
         self._worker: asyncio.Task[None] | None = None
 
     @property
@@ -81,19 +86,20 @@ class BatchingEmbedder:
     @property
     def backlog(self) -> int:
         """Texts waiting for a batch: a long queue means an answer is not moments away."""
-        return len(self._pending)
+        return len(self._first) + len(self._pending)
 
-    async def embed_one(self, text: str) -> np.ndarray:
+    async def embed_one(self, text: str, first: bool = False) -> np.ndarray:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[np.ndarray] = loop.create_future()
-        self._pending.append((text, future))
+        (self._first if first else self._pending).append((text, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+        while self._first or self._pending:
+            batch = [(self._first or self._pending).popleft()
+                     for _ in range(min(self._max_batch, len(self._first) + len(self._pending)))]
             texts = [text for text, _ in batch]
             try:
                 vectors = await asyncio.to_thread(self._embedder.embed, texts)

@@ -49,8 +49,9 @@ class Engine:
     # decide exactly as before (only the confidence or alternatives of a label that no
     # escalation signal reads by confidence moved): the package is saved, not re-run
     on_late_issue: Callable[[str, bool], None] | None = None
-    # seconds from a customer turn to the label that reflects it, each time a label is applied
-    label_delay: Callable[[float], None] | None = None
+    # (seconds from a customer turn to the label that reflects it, whether it was the conversation's
+    # first label), each time a label is applied
+    label_delay: Callable[[float, bool], None] | None = None
     errors: list[str] = field(default_factory=list)
     # storage redaction: what the analysers drew from a turn's raw text is redacted before any await
     redactor: Redactor = NO_REDACTION
@@ -134,16 +135,16 @@ class Engine:
         before = package.issue
         try:
             while cid in self._wanted:
-                text, since = self._wanted.pop(cid), self._since.pop(cid, None)
+                text, since, first = self._wanted.pop(cid), self._since.pop(cid, None), not package.issue.label
                 try:
-                    vector = await self._vector(text)
+                    vector = await self._vector(text, first)
                 except Exception:
                     logger.exception("issue embedding failed")
                     self.errors.append("issue")
                     return
                 self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
                 if since is not None and self.label_delay is not None:
-                    self._run(self.label_delay, time.monotonic() - since)
+                    self._run(self.label_delay, time.monotonic() - since, first)
         finally:
             self._in_flight.discard(cid)
             self._done.pop(cid, None)
@@ -153,9 +154,9 @@ class Engine:
             if self.on_late_issue is not None:
                 self.on_late_issue(cid, self.escalation.reads_issue_change(before, package.issue))
 
-    async def _vector(self, text: str):  # type: ignore[no-untyped-def]
+    async def _vector(self, text: str, first: bool = False):  # type: ignore[no-untyped-def]
         if self.embedder is not None:
-            return await self.embedder.embed_one(text)
+            return await self.embedder.embed_one(text, first)
         return await asyncio.to_thread(lambda: self.classifier.embedder.embed([text])[0])  # type: ignore[union-attr]
 
     def _run(self, fn: Callable[..., None], *args: object) -> None:

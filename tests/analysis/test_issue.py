@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from server.analysis.embedding import BatchingEmbedder
 from server.analysis.engine import build_engine
 from server.analysis.issue import IssueClassifier
 from server.analysis.taxonomy import Label, Taxonomy, load_taxonomy
@@ -85,8 +86,8 @@ async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_
     engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
     held.gate.clear()
     engine.issue_wait_s = 0  # the turns do not wait for the label: it lands later
-    delays: list[float] = []
-    engine.label_delay = delays.append
+    delays: list[tuple[float, bool]] = []
+    engine.label_delay = lambda seconds, first: delays.append((seconds, first))
     package = ContextPackage(conversation_id="delay")
     said = ["My parcel was due on Monday and it still hasn't arrived", "It's order 5521", "Where is it?"]
     for i, text in enumerate(said):  # turn 1's embedding is held; turns 2 and 3 wait behind it, as one
@@ -95,19 +96,45 @@ async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_
     held.gate.set()
     await engine.issue_settled("delay", 30)
     assert package.issue.label == "delivery_delay"
-    assert len(delays) == 2  # turn 1's text, then the newest (turns 1-3) once turn 1's was done
-    assert delays[0] >= 0.6  # turn 1 came 0.6 s before the gate opened
-    assert 0.4 <= delays[1] < delays[0]  # from turn 2, the oldest the first label did not reflect; not from turn 3
+    assert [first for _, first in delays] == [True, False]  # turn 1's text, then the newest (turns 1-3)
+    (one, _), (two, _) = delays
+    assert one >= 0.6  # turn 1 came 0.6 s before the gate opened
+    assert 0.4 <= two < one  # from turn 2, the oldest the first label did not reflect; not from turn 3
 
 
 async def test_a_label_applied_at_once_has_a_short_delay(embedder) -> None:
     engine = build_engine(Settings(), embedder=embedder)
     engine.issue_wait_s = None  # the turn waits for its label
-    delays: list[float] = []
-    engine.label_delay = delays.append
+    delays: list[tuple[float, bool]] = []
+    engine.label_delay = lambda seconds, first: delays.append((seconds, first))
     package = ContextPackage(conversation_id="now")
     await engine.analyse(package, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
     assert package.issue.label == "account_access"
-    assert len(delays) == 1 and 0 <= delays[0] < 30
+    assert len(delays) == 1 and 0 <= delays[0][0] < 30 and delays[0][1]
     await engine.analyse(package, [Turn(id=2, role=Role.BOT, text="Let me help with that.")])
     assert len(delays) == 1  # a bot turn asks for no label
+
+
+async def test_a_conversation_without_a_label_is_embedded_before_labels_are_updated(embedder) -> None:
+    held = _Held(embedder)
+    held.gate.set()
+    engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
+    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]  # one text at a time: an order
+    engine.issue_wait_s = None
+    labelled = ContextPackage(conversation_id="labelled")
+    await engine.analyse(labelled, [Turn(id=1, role=Role.CUSTOMER, text="The blender arrived with a cracked jug")])
+    assert labelled.issue.label == "damaged_item"
+    engine.issue_wait_s = 0
+    held.gate.clear()
+    order: list[str] = []
+    engine.label_delay = lambda seconds, first: order.append("first" if first else "update")
+    busy = ContextPackage(conversation_id="busy")
+    await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I was charged twice for my order")])  # held
+    await engine.analyse(labelled, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
+    new = ContextPackage(conversation_id="new")
+    await engine.analyse(new, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
+    held.gate.set()
+    for cid in ("busy", "labelled", "new"):
+        await engine.issue_settled(cid, 30)
+    assert order == ["first", "first", "update"]  # "new" asked after "labelled" and went before it
+    assert new.issue.label == "account_access" and labelled.issue.label == "damaged_item"
