@@ -478,6 +478,7 @@ def histograms(url: str | None) -> dict[tuple[str, str], float]:
 
 
 def labels_applied(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str) -> float:
+    """How many observations a histogram series gained between two scrapes."""
     return after.get((series, "+Inf"), 0.0) - before.get((series, "+Inf"), 0.0)
 
 
