@@ -55,8 +55,8 @@ class Engine:
     errors: list[str] = field(default_factory=list)
     # storage redaction: what the analysers drew from a turn's raw text is redacted before any await
     redactor: Redactor = NO_REDACTION
-    _wanted: dict[str, str] = field(default_factory=dict)  # conversation -> newest text to classify
-    _since: dict[str, float] = field(default_factory=dict)  # conversation -> when its oldest unclassified turn came
+    # conversation -> (newest text to classify, when its oldest turn not yet classified came)
+    _wanted: dict[str, tuple[str, float]] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -97,8 +97,8 @@ class Engine:
         if not text:
             return
         cid = package.conversation_id
-        self._wanted[cid] = text
-        self._since.setdefault(cid, time.monotonic())
+        waiting = self._wanted.get(cid)
+        self._wanted[cid] = (text, waiting[1] if waiting else time.monotonic())
         if cid in self._in_flight:
             self._late.add(cid)  # the running embedding picks up the newest text when it is done
             return
@@ -114,7 +114,6 @@ class Engine:
     def forget(self, conversation_id: str) -> None:
         """Drops the text waiting to be classified for a deleted conversation."""
         self._wanted.pop(conversation_id, None)
-        self._since.pop(conversation_id, None)
         self._late.discard(conversation_id)
 
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
@@ -135,7 +134,7 @@ class Engine:
         before = package.issue
         try:
             while cid in self._wanted:
-                text, since, first = self._wanted.pop(cid), self._since.pop(cid, None), not package.issue.label
+                (text, since), first = self._wanted.pop(cid), not package.issue.label
                 try:
                     vector = await self._vector(text, first)
                 except Exception:
@@ -143,7 +142,7 @@ class Engine:
                     self.errors.append("issue")
                     return
                 self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
-                if since is not None and self.label_delay is not None:
+                if self.label_delay is not None:
                     self._run(self.label_delay, time.monotonic() - since, first)
         finally:
             self._in_flight.discard(cid)

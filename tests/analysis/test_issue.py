@@ -92,14 +92,14 @@ async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_
     said = ["My parcel was due on Monday and it still hasn't arrived", "It's order 5521", "Where is it?"]
     for i, text in enumerate(said):  # turn 1's embedding is held; turns 2 and 3 wait behind it, as one
         await engine.analyse(package, [Turn(id=i + 1, role=Role.CUSTOMER, text=text)])
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
     held.gate.set()
     await engine.issue_settled("delay", 30)
     assert package.issue.label == "delivery_delay"
     assert [first for _, first in delays] == [True, False]  # turn 1's text, then the newest (turns 1-3)
     (one, _), (two, _) = delays
-    assert one >= 0.6  # turn 1 came 0.6 s before the gate opened
-    assert 0.4 <= two < one  # from turn 2, the oldest the first label did not reflect; not from turn 3
+    assert one >= 1.5  # turn 1 came 1.5 s before the gate opened
+    assert 1.0 <= two < one  # from turn 2, the oldest the first label did not reflect; not from turn 3 (0.5 s)
 
 
 async def test_a_label_applied_at_once_has_a_short_delay(embedder) -> None:
