@@ -694,7 +694,7 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
               "first to reflect (the embedding model's queue), in s: " + "; ".join(
                   f"{kind} {labels_applied(seen0, seen1, series):.0f}, p50 {bucket_quantile(seen0, seen1, series, .5, 's')}, "
                   f"p99 {bucket_quantile(seen0, seen1, series, .99, 's')}"
-                  for kind in ("first", "update") for series in [f'handoff_issue_label_delay_seconds{{kind="{kind}"}}']))
+                  for kind in ("first", "escalating", "update") for series in [f'handoff_issue_label_delay_seconds{{kind="{kind}"}}']))
         print("the collector's pauses during the turns (nothing is served meanwhile): "
               + "; ".join(gc_pauses(seen0, seen1, generation, name, wall) for generation, name in GENERATIONS))
     if server_pid and server_log.stat().st_size:

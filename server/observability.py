@@ -48,10 +48,11 @@ LOOP_LAG_SECONDS = Histogram(
 ISSUE_LABEL_DELAY_SECONDS = Histogram(
     "handoff_issue_label_delay_seconds",
     "From a customer turn to the issue label that reflects it: how far the embedding model is behind. "
-    "kind: first (the conversation had no label yet; these go first) or update.",
+    "kind: first (the conversation had no label yet), escalating (on its way to a person) or update; "
+    "the first two go ahead of updates.",
     ["kind"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300), registry=REGISTRY,
 )
-_LABEL_DELAY = {True: ISSUE_LABEL_DELAY_SECONDS.labels("first"), False: ISSUE_LABEL_DELAY_SECONDS.labels("update")}
+_LABEL_DELAY = {kind: ISSUE_LABEL_DELAY_SECONDS.labels(kind) for kind in ("first", "escalating", "update")}
 LOOP_TICK_S = 0.1
 SCRAPE_TIMEOUT_S = 10.0
 
@@ -69,9 +70,9 @@ def observe_rpc(method: str, code: str, seconds: float) -> None:
         RPC_ERRORS.labels(method, code).inc()
 
 
-def observe_issue_label_delay(seconds: float, first: bool) -> None:
+def observe_issue_label_delay(seconds: float, kind: str) -> None:
     """The analysis engine's hook: one observation per issue label applied."""
-    _LABEL_DELAY[first].observe(seconds)
+    _LABEL_DELAY[kind].observe(seconds)
 
 
 def record_llm_call(model: str, outcome: str) -> None:

@@ -66,10 +66,11 @@ class Embedder:
 
 
 class BatchingEmbedder:
-    """Coalesces concurrent ``embed_one`` calls into batches run in a worker thread.
+    """Coalesces texts ``submit``-ted concurrently into batches run in a worker thread.
 
     Texts asked for ``first`` go ahead of the others: when the model cannot keep up, a
-    conversation with no issue label yet gets one before labels already given are updated."""
+    conversation with no issue label yet, or one on its way to a person, is labelled
+    before labels already given are updated."""
 
     def __init__(self, embedder: Embedder, max_batch: int = 64) -> None:
         self._embedder = embedder
@@ -88,13 +89,22 @@ class BatchingEmbedder:
         """Texts waiting for a batch: a long queue means an answer is not moments away."""
         return len(self._first) + len(self._pending)
 
-    async def embed_one(self, text: str, first: bool = False) -> np.ndarray:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[np.ndarray] = loop.create_future()
+    def submit(self, text: str, first: bool = False) -> asyncio.Future[np.ndarray]:
+        """Queues ``text``; the future is its vector."""
+        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
         (self._first if first else self._pending).append((text, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
-        return await future
+        return future
+
+    def promote(self, text: str, future: asyncio.Future[np.ndarray]) -> None:
+        """A text queued with the others (``submit``'s future) goes ahead of them, after those
+        asked ``first``; one being embedded already, or queued first, is left where it is."""
+        try:
+            self._pending.remove((text, future))
+        except ValueError:
+            return
+        self._first.append((text, future))
 
     async def _drain(self) -> None:
         while self._first or self._pending:
@@ -111,3 +121,4 @@ class BatchingEmbedder:
             for (_, future), vector in zip(batch, vectors, strict=True):
                 if not future.done():
                     future.set_result(vector)
+            await asyncio.sleep(0)  # the waiters run first: a text they queue next can join the next batch

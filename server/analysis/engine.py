@@ -14,11 +14,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from server.config import Settings
 from server.context.external import external_facts
-from server.context.model import ContextPackage, Escalation, Role, Turn
+from server.context.model import ContextPackage, Decision, Escalation, Role, Turn
 from server.escalation import EscalationPolicy, EscalationStep, load_policy
 from server.privacy.package import redact_turn_items
 from server.privacy.redact import NO_REDACTION, Redactor
@@ -49,15 +49,18 @@ class Engine:
     # decide exactly as before (only the confidence or alternatives of a label that no
     # escalation signal reads by confidence moved): the package is saved, not re-run
     on_late_issue: Callable[[str, bool], None] | None = None
-    # (seconds from a customer turn to the label that reflects it, whether it was the conversation's
-    # first label), each time a label is applied
-    label_delay: Callable[[float, bool], None] | None = None
+    # (seconds from a customer turn to the label that reflects it, kind), each time a label is
+    # applied; kind: "first" (the conversation had none), "escalating" (hurried: the conversation is
+    # on its way to a person) or "update"
+    label_delay: Callable[[float, str], None] | None = None
     errors: list[str] = field(default_factory=list)
     # storage redaction: what the analysers drew from a turn's raw text is redacted before any await
     redactor: Redactor = NO_REDACTION
     # conversation -> (newest text to classify, when its oldest turn not yet classified came)
     _wanted: dict[str, tuple[str, float]] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
+    _queued: dict[str, tuple[str, asyncio.Future[Any]]] = field(default_factory=dict)  # in the embedder: text, its vector
+    _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label goes first
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -87,7 +90,10 @@ class Engine:
         if customer_spoke:
             await self._classify(package)
         _merge_external_facts(package)
+        was = package.escalation.decision
         self._run(self.escalation, package)
+        if was is Decision.CONTINUE and package.escalation.decision is not Decision.CONTINUE:
+            self.hurry(package.conversation_id)
         package.analyzed_through_turn = last
 
     async def _classify(self, package: ContextPackage) -> None:
@@ -102,6 +108,8 @@ class Engine:
         if cid in self._in_flight:
             self._late.add(cid)  # the running embedding picks up the newest text when it is done
             return
+        self._in_flight.add(cid)  # from now: a hurry() before the task starts is heard
+        self._done.setdefault(cid, asyncio.Event())
         task = asyncio.ensure_future(self._embed(package))
         if self.embedder is not None and self.embedder.busy and self.issue_wait_s is not None:
             self._late.add(cid)  # queued behind a running batch: it will not land within the wait
@@ -115,6 +123,18 @@ class Engine:
         """Drops the text waiting to be classified for a deleted conversation."""
         self._wanted.pop(conversation_id, None)
         self._late.discard(conversation_id)
+        self._hurried.discard(conversation_id)
+
+    def hurry(self, conversation_id: str) -> None:
+        """The conversation is on its way to a person (escalation decided, or a transfer asked):
+        its label, if one is being worked out, goes ahead of updates to other conversations' labels,
+        and so does the next, until a label reflects every customer turn so far."""
+        if conversation_id not in self._in_flight:
+            return  # its label reflects every customer turn already
+        self._hurried.add(conversation_id)
+        queued = self._queued.get(conversation_id)
+        if queued is not None and self.embedder is not None:
+            self.embedder.promote(*queued)
 
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
         """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
@@ -129,23 +149,24 @@ class Engine:
 
     async def _embed(self, package: ContextPackage) -> None:
         cid = package.conversation_id
-        self._in_flight.add(cid)
-        done = self._done.setdefault(cid, asyncio.Event())
+        done = self._done[cid]
         before = package.issue
         try:
             while cid in self._wanted:
-                (text, since), first = self._wanted.pop(cid), not package.issue.label
+                text, since = self._wanted.pop(cid)
                 try:
-                    vector = await self._vector(text, first)
+                    vector = await self._vector(cid, text, not package.issue.label or cid in self._hurried)
                 except Exception:
                     logger.exception("issue embedding failed")
                     self.errors.append("issue")
                     return
+                kind = "first" if not package.issue.label else "escalating" if cid in self._hurried else "update"
                 self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
                 if self.label_delay is not None:
-                    self._run(self.label_delay, time.monotonic() - since, first)
+                    self._run(self.label_delay, time.monotonic() - since, kind)
         finally:
             self._in_flight.discard(cid)
+            self._hurried.discard(cid)
             self._done.pop(cid, None)
             done.set()
         if cid in self._late:
@@ -153,9 +174,14 @@ class Engine:
             if self.on_late_issue is not None:
                 self.on_late_issue(cid, self.escalation.reads_issue_change(before, package.issue))
 
-    async def _vector(self, text: str, first: bool = False):  # type: ignore[no-untyped-def]
+    async def _vector(self, cid: str, text: str, first: bool):  # type: ignore[no-untyped-def]
         if self.embedder is not None:
-            return await self.embedder.embed_one(text, first)
+            future = self.embedder.submit(text, first)
+            self._queued[cid] = (text, future)
+            try:
+                return await future
+            finally:
+                self._queued.pop(cid, None)
         return await asyncio.to_thread(lambda: self.classifier.embedder.embed([text])[0])  # type: ignore[union-attr]
 
     def _run(self, fn: Callable[..., None], *args: object) -> None:

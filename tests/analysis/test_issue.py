@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
@@ -12,7 +11,8 @@ from server.analysis.engine import build_engine
 from server.analysis.issue import IssueClassifier
 from server.analysis.taxonomy import Label, Taxonomy, load_taxonomy
 from server.config import Settings
-from server.context.model import ContextPackage, Outcome, Role, Step, Turn
+from server.context.model import ContextPackage, Decision, Outcome, Role, Step, Turn
+from tests.conftest import HeldEmbedder
 
 
 @pytest.fixture(scope="module")
@@ -69,25 +69,14 @@ def test_complexity_rises_with_failed_steps(classifier: IssueClassifier) -> None
     assert ["low", "medium", "high"].index(package.issue.complexity) > ["low", "medium", "high"].index(calm)
 
 
-class _Held:
-    """The real model behind a gate: an embedding does not start until the test opens it."""
-
-    def __init__(self, embedder) -> None:  # type: ignore[no-untyped-def]
-        self.embedder, self.dimension, self.gate = embedder, embedder.dimension, threading.Event()
-
-    def embed(self, texts, batch_size=64):  # type: ignore[no-untyped-def]
-        self.gate.wait(30)
-        return self.embedder.embed(texts, batch_size)
-
-
 async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_not_reflect(embedder) -> None:
-    held = _Held(embedder)
+    held = HeldEmbedder(embedder)
     held.gate.set()  # the taxonomy's own embeddings, at start
     engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
     held.gate.clear()
     engine.issue_wait_s = 0  # the turns do not wait for the label: it lands later
-    delays: list[tuple[float, bool]] = []
-    engine.label_delay = lambda seconds, first: delays.append((seconds, first))
+    delays: list[tuple[float, str]] = []
+    engine.label_delay = lambda seconds, kind: delays.append((seconds, kind))
     package = ContextPackage(conversation_id="delay")
     said = ["My parcel was due on Monday and it still hasn't arrived", "It's order 5521", "Where is it?"]
     for i, text in enumerate(said):  # turn 1's embedding is held; turns 2 and 3 wait behind it, as one
@@ -96,7 +85,7 @@ async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_
     held.gate.set()
     await engine.issue_settled("delay", 30)
     assert package.issue.label == "delivery_delay"
-    assert [first for _, first in delays] == [True, False]  # turn 1's text, then the newest (turns 1-3)
+    assert [kind for _, kind in delays] == ["first", "update"]  # turn 1's text, then the newest (turns 1-3)
     (one, _), (two, _) = delays
     assert one >= 1.5  # turn 1 came 1.5 s before the gate opened
     assert 1.0 <= two < one  # from turn 2, the oldest the first label did not reflect; not from turn 3 (0.5 s)
@@ -105,18 +94,18 @@ async def test_the_label_delay_runs_from_the_oldest_customer_turn_the_label_did_
 async def test_a_label_applied_at_once_has_a_short_delay(embedder) -> None:
     engine = build_engine(Settings(), embedder=embedder)
     engine.issue_wait_s = None  # the turn waits for its label
-    delays: list[tuple[float, bool]] = []
-    engine.label_delay = lambda seconds, first: delays.append((seconds, first))
+    delays: list[tuple[float, str]] = []
+    engine.label_delay = lambda seconds, kind: delays.append((seconds, kind))
     package = ContextPackage(conversation_id="now")
     await engine.analyse(package, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
     assert package.issue.label == "account_access"
-    assert len(delays) == 1 and 0 <= delays[0][0] < 30 and delays[0][1]
+    assert len(delays) == 1 and 0 <= delays[0][0] < 30 and delays[0][1] == "first"
     await engine.analyse(package, [Turn(id=2, role=Role.BOT, text="Let me help with that.")])
     assert len(delays) == 1  # a bot turn asks for no label
 
 
 async def test_a_conversation_without_a_label_is_embedded_before_labels_are_updated(embedder) -> None:
-    held = _Held(embedder)
+    held = HeldEmbedder(embedder)
     held.gate.set()
     engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
     engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]  # one text at a time: an order
@@ -127,7 +116,7 @@ async def test_a_conversation_without_a_label_is_embedded_before_labels_are_upda
     engine.issue_wait_s = 0
     held.gate.clear()
     order: list[str] = []
-    engine.label_delay = lambda seconds, first: order.append("first" if first else "update")
+    engine.label_delay = lambda seconds, kind: order.append(kind)
     busy = ContextPackage(conversation_id="busy")
     await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I was charged twice for my order")])  # held
     await engine.analyse(labelled, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
@@ -138,3 +127,61 @@ async def test_a_conversation_without_a_label_is_embedded_before_labels_are_upda
         await engine.issue_settled(cid, 30)
     assert order == ["first", "first", "update"]  # "new" asked after "labelled" and went before it
     assert new.issue.label == "account_access" and labelled.issue.label == "damaged_item"
+
+
+async def test_a_conversation_on_its_way_to_a_person_is_labelled_before_other_labels_are_updated(embedder) -> None:
+    held = HeldEmbedder(embedder)
+    held.gate.set()
+    engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
+    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]  # one text at a time: an order
+    engine.issue_wait_s = None
+    early = ContextPackage(conversation_id="early")
+    late = ContextPackage(conversation_id="late")
+    await engine.analyse(early, [Turn(id=1, role=Role.CUSTOMER, text="The blender arrived with a cracked jug")])
+    await engine.analyse(late, [Turn(id=1, role=Role.CUSTOMER, text="My parcel was due on Monday and it still hasn't arrived")])
+    assert late.escalation.decision is Decision.CONTINUE
+    engine.issue_wait_s = 0
+    held.gate.clear()
+    kinds: list[str] = []
+    engine.label_delay = lambda seconds, kind: kinds.append(kind)
+    held.texts = []
+    busy = ContextPackage(conversation_id="busy")
+    await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
+    await engine.analyse(early, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
+    await engine.analyse(late, [Turn(id=2, role=Role.CUSTOMER, text="I want to speak to a person now, put me through to an agent")])
+    assert late.escalation.decision is not Decision.CONTINUE  # the turn that sends it to a person hurries its label
+    held.gate.set()
+    for cid in ("busy", "early", "late"):
+        await engine.issue_settled(cid, 30)
+    assert kinds == ["first", "escalating", "update"]  # "late" was queued after "early" and went before it
+    assert ["speak" in text for text in held.texts] == [False, True, False]
+
+
+async def test_a_hurried_label_goes_first_and_so_does_the_next_until_it_reflects_every_turn(embedder) -> None:
+    held = HeldEmbedder(embedder)
+    held.gate.set()
+    engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
+    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]
+    engine.issue_wait_s = None
+    other = ContextPackage(conversation_id="other")
+    moving = ContextPackage(conversation_id="moving")
+    await engine.analyse(other, [Turn(id=1, role=Role.CUSTOMER, text="The blender arrived with a cracked jug")])
+    await engine.analyse(moving, [Turn(id=1, role=Role.CUSTOMER, text="My parcel was due on Monday and it still hasn't arrived")])
+    engine.issue_wait_s = 0
+    held.gate.clear()
+    kinds: list[str] = []
+    held.texts = []
+    busy = ContextPackage(conversation_id="busy")
+    await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
+    await engine.analyse(other, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
+    await engine.analyse(moving, [Turn(id=2, role=Role.CUSTOMER, text="It's order 5521")])
+    await asyncio.sleep(0.05)  # both queued, "moving" after "other"
+    await engine.analyse(moving, [Turn(id=3, role=Role.CUSTOMER, text="Where is it?")])  # waits for turn 2's
+    engine.label_delay = lambda seconds, kind: kinds.append(kind)
+    engine.hurry("moving")  # as a transfer does
+    held.gate.set()
+    for cid in ("busy", "moving", "other"):
+        await engine.issue_settled(cid, 30)
+    assert [text.split()[-1] for text in held.texts] == ["came", "5521", "it?", "too"]  # turn 2's once: promoted
+    assert kinds == ["first", "escalating", "escalating", "update"]
+    assert moving.issue.label == "delivery_delay"

@@ -17,6 +17,7 @@ from server.cli import DEMO
 from server.observability import REGISTRY
 from server.replay import read_conversations, turn_request
 from tests.api.conftest import Running, start_server, status_of, test_settings
+from tests.conftest import HeldEmbedder
 
 
 @pytest.fixture
@@ -173,6 +174,38 @@ async def test_bad_feedback_action_is_invalid_argument(full: Running) -> None:
         await full.knowledge.SubmitFeedback(pb.SuggestionFeedback(conversation_id=cid, suggestion_id="x",
                                                                   action="loved"))
     assert status_of(caught.value) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_transfer_hurries_the_label_update_it_was_waiting_for(tmp_path: Path, embedder) -> None:
+    held = HeldEmbedder(embedder)
+    held.gate.set()
+    settings = test_settings(tmp_path, embeddings=True, issue_wait_ms=0)
+    instance = await start_server(settings, build_engine(settings, embedder=held))  # type: ignore[arg-type]
+    count = "handoff_issue_label_delay_seconds_count"
+    try:
+        staying, moving = await instance.create(), await instance.create()
+        await instance.say(staying, "r1", "The blender arrived with a cracked jug")
+        await instance.say(moving, "r1", "My parcel was due on Monday and it still hasn't arrived")
+        for cid in (staying, moving):
+            while not (await instance.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid))).issue.label:
+                await asyncio.sleep(0.05)
+        hurried, updated = (REGISTRY.get_sample_value(count, {"kind": kind}) or 0.0 for kind in ("escalating", "update"))
+        held.gate.clear()
+        await instance.say(await instance.create(), "r1", "I forgot my password and the reset email never came")  # held
+        await instance.say(staying, "r2", "And the lid is missing too")
+        await instance.say(moving, "r2", "It's order 5521")  # both updates wait behind the held one
+        await asyncio.sleep(0.2)
+        await instance.handoff.Handoff(pb.HandoffRequest(conversation_id=moving))
+        held.gate.set()
+        for _ in range(200):
+            if REGISTRY.get_sample_value(count, {"kind": "update"}) == updated + 1:
+                break
+            await asyncio.sleep(0.05)
+        assert REGISTRY.get_sample_value(count, {"kind": "escalating"}) == hurried + 1  # the transferred one
+        assert REGISTRY.get_sample_value(count, {"kind": "update"}) == updated + 1  # the other
+        assert [text.split()[-1] for text in held.texts[-3:]] == ["came", "5521", "too"]  # asked later, embedded sooner
+    finally:
+        await instance.stop()
 
 
 async def test_a_late_issue_label_is_applied_and_published(tmp_path: Path, embedder) -> None:
