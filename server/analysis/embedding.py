@@ -65,18 +65,20 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+URGENT, FIRST, LATER = 0, 1, 2  # BatchingEmbedder's queues, served in this order
+
+
 class BatchingEmbedder:
     """Coalesces texts ``submit``-ted concurrently into batches run in a worker thread.
 
-    Texts asked for ``first`` go ahead of the others: when the model cannot keep up, a
-    conversation with no issue label yet, or one on its way to a person, is labelled
-    before labels already given are updated."""
+    Three queues, served in order: when the model cannot keep up, a conversation on its way to
+    a person (``URGENT``) is labelled first, then a conversation with no issue label yet
+    (``FIRST``), and labels already given are updated (``LATER``) with what is left."""
 
     def __init__(self, embedder: Embedder, max_batch: int = 64) -> None:
         self._embedder = embedder
         self._max_batch = max_batch
-        self._first: deque[tuple[str, asyncio.Future[np.ndarray]]] = deque()
-        self._pending: deque[tuple[str, asyncio.Future[np.ndarray]]] = deque()
+        self._queues: tuple[deque[tuple[str, asyncio.Future[np.ndarray]]], ...] = (deque(), deque(), deque())
         self._worker: asyncio.Task[None] | None = None
 
     @property
@@ -87,29 +89,30 @@ class BatchingEmbedder:
     @property
     def backlog(self) -> int:
         """Texts waiting for a batch: a long queue means an answer is not moments away."""
-        return len(self._first) + len(self._pending)
+        return sum(len(queue) for queue in self._queues)
 
-    def submit(self, text: str, first: bool = False) -> asyncio.Future[np.ndarray]:
+    def submit(self, text: str, queue: int = LATER) -> asyncio.Future[np.ndarray]:
         """Queues ``text``; the future is its vector."""
         future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
-        (self._first if first else self._pending).append((text, future))
+        self._queues[queue].append((text, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return future
 
-    def promote(self, text: str, future: asyncio.Future[np.ndarray]) -> None:
-        """A text queued with the others (``submit``'s future) goes ahead of them, after those
-        asked ``first``; one being embedded already, or queued first, is left where it is."""
-        try:
-            self._pending.remove((text, future))
-        except ValueError:
+    def promote(self, text: str, future: asyncio.Future[np.ndarray], queue: int = URGENT) -> None:
+        """A text waiting in a later queue (``submit``'s future) moves to the end of ``queue``;
+        one being embedded already, or queued there or sooner, is left where it is."""
+        for later in self._queues[queue + 1:]:
+            try:
+                later.remove((text, future))
+            except ValueError:
+                continue
+            self._queues[queue].append((text, future))
             return
-        self._first.append((text, future))
 
     async def _drain(self) -> None:
-        while self._first or self._pending:
-            batch = [(self._first or self._pending).popleft()
-                     for _ in range(min(self._max_batch, len(self._first) + len(self._pending)))]
+        while backlog := self.backlog:
+            batch = [next(q for q in self._queues if q).popleft() for _ in range(min(self._max_batch, backlog))]
             texts = [text for text, _ in batch]
             try:
                 vectors = await asyncio.to_thread(self._embedder.embed, texts)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from server.analysis.embedding import FIRST, LATER, URGENT
 from server.config import Settings
 from server.context.external import external_facts
 from server.context.model import ContextPackage, Decision, Escalation, Role, Turn
@@ -60,7 +61,7 @@ class Engine:
     _wanted: dict[str, tuple[str, float]] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
     _queued: dict[str, tuple[str, asyncio.Future[Any]]] = field(default_factory=dict)  # in the embedder: text, its vector
-    _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label goes first
+    _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label goes first of all
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -127,8 +128,8 @@ class Engine:
 
     def hurry(self, conversation_id: str) -> None:
         """The conversation is on its way to a person (escalation decided, or a transfer asked):
-        its label, if one is being worked out, goes ahead of updates to other conversations' labels,
-        and so does the next, until a label reflects every customer turn so far."""
+        its label, if one is being worked out, goes ahead of every other conversation's (first labels
+        included), and so does the next, until a label reflects every customer turn so far."""
         if conversation_id not in self._in_flight:
             return  # its label reflects every customer turn already
         self._hurried.add(conversation_id)
@@ -155,7 +156,7 @@ class Engine:
             while cid in self._wanted:
                 text, since = self._wanted.pop(cid)
                 try:
-                    vector = await self._vector(cid, text, not package.issue.label or cid in self._hurried)
+                    vector = await self._vector(cid, text, self._queue(package))
                 except Exception:
                     logger.exception("issue embedding failed")
                     self.errors.append("issue")
@@ -174,9 +175,15 @@ class Engine:
             if self.on_late_issue is not None:
                 self.on_late_issue(cid, self.escalation.reads_issue_change(before, package.issue))
 
-    async def _vector(self, cid: str, text: str, first: bool):  # type: ignore[no-untyped-def]
+    def _queue(self, package: ContextPackage) -> int:
+        """Which of the embedder's queues the conversation's text joins."""
+        if package.conversation_id in self._hurried:
+            return URGENT
+        return LATER if package.issue.label else FIRST
+
+    async def _vector(self, cid: str, text: str, queue: int):  # type: ignore[no-untyped-def]
         if self.embedder is not None:
-            future = self.embedder.submit(text, first)
+            future = self.embedder.submit(text, queue)
             self._queued[cid] = (text, future)
             try:
                 return await future

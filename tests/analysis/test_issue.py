@@ -129,7 +129,7 @@ async def test_a_conversation_without_a_label_is_embedded_before_labels_are_upda
     assert new.issue.label == "account_access" and labelled.issue.label == "damaged_item"
 
 
-async def test_a_conversation_on_its_way_to_a_person_is_labelled_before_other_labels_are_updated(embedder) -> None:
+async def test_a_conversation_on_its_way_to_a_person_is_labelled_before_any_other(embedder) -> None:
     held = HeldEmbedder(embedder)
     held.gate.set()
     engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
@@ -148,13 +148,15 @@ async def test_a_conversation_on_its_way_to_a_person_is_labelled_before_other_la
     busy = ContextPackage(conversation_id="busy")
     await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
     await engine.analyse(early, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
+    new = ContextPackage(conversation_id="new")
+    await engine.analyse(new, [Turn(id=1, role=Role.CUSTOMER, text="I was charged twice for my order")])
     await engine.analyse(late, [Turn(id=2, role=Role.CUSTOMER, text="I want to speak to a person now, put me through to an agent")])
     assert late.escalation.decision is not Decision.CONTINUE  # the turn that sends it to a person hurries its label
     held.gate.set()
-    for cid in ("busy", "early", "late"):
+    for cid in ("busy", "early", "new", "late"):
         await engine.issue_settled(cid, 30)
-    assert kinds == ["first", "escalating", "update"]  # "late" was queued after "early" and went before it
-    assert ["speak" in text for text in held.texts] == [False, True, False]
+    assert kinds == ["first", "escalating", "first", "update"]  # "late" asked last, went first; "new" before "early"
+    assert [text.split()[-1] for text in held.texts] == ["came", "agent", "order", "too"]
 
 
 async def test_a_hurried_label_goes_first_and_so_does_the_next_until_it_reflects_every_turn(embedder) -> None:
