@@ -65,15 +65,16 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-URGENT, FIRST, LATER = 0, 1, 2  # BatchingEmbedder's queues, served in this order
+FIRST, URGENT, LATER = 0, 1, 2  # BatchingEmbedder's queues, served in this order
 
 
 class BatchingEmbedder:
     """Coalesces texts ``submit``-ted concurrently into batches run in a worker thread.
 
-    Three queues, served in order: when the model cannot keep up, a conversation on its way to
-    a person (``URGENT``) is labelled first, then a conversation with no issue label yet
-    (``FIRST``), and labels already given are updated (``LATER``) with what is left."""
+    Three queues, served in order: when the model cannot keep up, a conversation with no issue
+    label yet is labelled first (``FIRST``: no conversation goes unlabelled while others are
+    relabelled), then the label of one on its way to a person is updated (``URGENT``), and the
+    other labels already given are updated (``LATER``) with what is left."""
 
     def __init__(self, embedder: Embedder, max_batch: int = 64) -> None:
         self._embedder = embedder

@@ -61,7 +61,7 @@ class Engine:
     _wanted: dict[str, tuple[str, float]] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
     _queued: dict[str, tuple[str, asyncio.Future[Any]]] = field(default_factory=dict)  # in the embedder: text, its vector
-    _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label goes first of all
+    _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label update goes first
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -128,8 +128,8 @@ class Engine:
 
     def hurry(self, conversation_id: str) -> None:
         """The conversation is on its way to a person (escalation decided, or a transfer asked):
-        its label, if one is being worked out, goes ahead of every other conversation's (first labels
-        included), and so does the next, until a label reflects every customer turn so far."""
+        its label, if one is being worked out, goes ahead of updates to other conversations' labels
+        (after first labels), and so does the next, until a label reflects every customer turn so far."""
         if conversation_id not in self._in_flight:
             return  # its label reflects every customer turn already
         self._hurried.add(conversation_id)
@@ -177,9 +177,9 @@ class Engine:
 
     def _queue(self, package: ContextPackage) -> int:
         """Which of the embedder's queues the conversation's text joins."""
-        if package.conversation_id in self._hurried:
-            return URGENT
-        return LATER if package.issue.label else FIRST
+        if not package.issue.label:
+            return FIRST
+        return URGENT if package.conversation_id in self._hurried else LATER
 
     async def _vector(self, cid: str, text: str, queue: int):  # type: ignore[no-untyped-def]
         if self.embedder is not None:

@@ -129,7 +129,7 @@ async def test_a_conversation_without_a_label_is_embedded_before_labels_are_upda
     assert new.issue.label == "account_access" and labelled.issue.label == "damaged_item"
 
 
-async def test_a_conversation_on_its_way_to_a_person_is_labelled_before_any_other(embedder) -> None:
+async def test_a_conversation_on_its_way_to_a_person_is_relabelled_before_others_after_first_labels(embedder) -> None:
     held = HeldEmbedder(embedder)
     held.gate.set()
     engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
@@ -155,8 +155,8 @@ async def test_a_conversation_on_its_way_to_a_person_is_labelled_before_any_othe
     held.gate.set()
     for cid in ("busy", "early", "new", "late"):
         await engine.issue_settled(cid, 30)
-    assert kinds == ["first", "escalating", "first", "update"]  # "late" asked last, went first; "new" before "early"
-    assert [text.split()[-1] for text in held.texts] == ["came", "agent", "order", "too"]
+    assert kinds == ["first", "first", "escalating", "update"]  # "late" asked last, went before "early"
+    assert [text.split()[-1] for text in held.texts] == ["came", "order", "agent", "too"]
 
 
 async def test_a_hurried_label_goes_first_and_so_does_the_next_until_it_reflects_every_turn(embedder) -> None:
