@@ -104,17 +104,28 @@ async def test_a_label_applied_at_once_has_a_short_delay(embedder) -> None:
     assert len(delays) == 1  # a bot turn asks for no label
 
 
-async def test_a_conversation_without_a_label_is_embedded_before_labels_are_updated(embedder) -> None:
+async def labelled_then_held(embedder, **said: str):  # type: ignore[no-untyped-def]
+    """An engine embedding one text at a time (so the order texts are embedded in is the queues'),
+    each of ``said``'s conversations labelled from its first customer turn, then the model held:
+    turns analysed from now queue their texts and do not wait for them."""
     held = HeldEmbedder(embedder)
     held.gate.set()
     engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
-    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]  # one text at a time: an order
+    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]
     engine.issue_wait_s = None
-    labelled = ContextPackage(conversation_id="labelled")
-    await engine.analyse(labelled, [Turn(id=1, role=Role.CUSTOMER, text="The blender arrived with a cracked jug")])
-    assert labelled.issue.label == "damaged_item"
+    packages = {cid: ContextPackage(conversation_id=cid) for cid in said}
+    for cid, text in said.items():
+        await engine.analyse(packages[cid], [Turn(id=1, role=Role.CUSTOMER, text=text)])
     engine.issue_wait_s = 0
     held.gate.clear()
+    held.texts.clear()
+    return engine, held, packages
+
+
+async def test_a_conversation_without_a_label_is_embedded_before_labels_are_updated(embedder) -> None:
+    engine, held, packages = await labelled_then_held(embedder, labelled="The blender arrived with a cracked jug")
+    labelled = packages["labelled"]
+    assert labelled.issue.label == "damaged_item"
     order: list[str] = []
     engine.label_delay = lambda seconds, kind: order.append(kind)
     busy = ContextPackage(conversation_id="busy")
@@ -130,21 +141,12 @@ async def test_a_conversation_without_a_label_is_embedded_before_labels_are_upda
 
 
 async def test_a_conversation_on_its_way_to_a_person_is_relabelled_before_others_after_first_labels(embedder) -> None:
-    held = HeldEmbedder(embedder)
-    held.gate.set()
-    engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
-    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]  # one text at a time: an order
-    engine.issue_wait_s = None
-    early = ContextPackage(conversation_id="early")
-    late = ContextPackage(conversation_id="late")
-    await engine.analyse(early, [Turn(id=1, role=Role.CUSTOMER, text="The blender arrived with a cracked jug")])
-    await engine.analyse(late, [Turn(id=1, role=Role.CUSTOMER, text="My parcel was due on Monday and it still hasn't arrived")])
+    engine, held, packages = await labelled_then_held(
+        embedder, early="The blender arrived with a cracked jug", late="My parcel was due on Monday and it still hasn't arrived")
+    early, late = packages["early"], packages["late"]
     assert late.escalation.decision is Decision.CONTINUE
-    engine.issue_wait_s = 0
-    held.gate.clear()
     kinds: list[str] = []
     engine.label_delay = lambda seconds, kind: kinds.append(kind)
-    held.texts = []
     busy = ContextPackage(conversation_id="busy")
     await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
     await engine.analyse(early, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
@@ -160,19 +162,10 @@ async def test_a_conversation_on_its_way_to_a_person_is_relabelled_before_others
 
 
 async def test_a_hurried_label_goes_first_and_so_does_the_next_until_it_reflects_every_turn(embedder) -> None:
-    held = HeldEmbedder(embedder)
-    held.gate.set()
-    engine = build_engine(Settings(), embedder=held)  # type: ignore[arg-type]
-    engine.embedder = BatchingEmbedder(held, max_batch=1)  # type: ignore[arg-type]
-    engine.issue_wait_s = None
-    other = ContextPackage(conversation_id="other")
-    moving = ContextPackage(conversation_id="moving")
-    await engine.analyse(other, [Turn(id=1, role=Role.CUSTOMER, text="The blender arrived with a cracked jug")])
-    await engine.analyse(moving, [Turn(id=1, role=Role.CUSTOMER, text="My parcel was due on Monday and it still hasn't arrived")])
-    engine.issue_wait_s = 0
-    held.gate.clear()
+    engine, held, packages = await labelled_then_held(
+        embedder, other="The blender arrived with a cracked jug", moving="My parcel was due on Monday and it still hasn't arrived")
+    other, moving = packages["other"], packages["moving"]
     kinds: list[str] = []
-    held.texts = []
     busy = ContextPackage(conversation_id="busy")
     await engine.analyse(busy, [Turn(id=1, role=Role.CUSTOMER, text="I forgot my password and the reset email never came")])
     await engine.analyse(other, [Turn(id=2, role=Role.CUSTOMER, text="And the lid is missing too")])
