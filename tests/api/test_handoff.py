@@ -187,8 +187,13 @@ async def test_a_transfer_hurries_the_label_update_it_was_waiting_for(tmp_path: 
         await instance.say(staying, "r1", "The blender arrived with a cracked jug")
         await instance.say(moving, "r1", "My parcel was due on Monday and it still hasn't arrived")
         for cid in (staying, moving):
-            while not (await instance.conversations.GetContextPackage(pb.GetContextPackageRequest(conversation_id=cid))).issue.label:
+            for _ in range(600):
+                request = pb.GetContextPackageRequest(conversation_id=cid)
+                if (await instance.conversations.GetContextPackage(request)).issue.label:
+                    break
                 await asyncio.sleep(0.05)
+            else:
+                pytest.fail(f"{cid} got no label in 30 s")
         hurried, updated = (REGISTRY.get_sample_value(count, {"kind": kind}) or 0.0 for kind in ("escalating", "update"))
         held.gate.clear()
         await instance.say(await instance.create(), "r1", "I forgot my password and the reset email never came")  # held
