@@ -477,7 +477,7 @@ def histograms(url: str | None) -> dict[tuple[str, str], float]:
     return found
 
 
-def labels_applied(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str) -> float:
+def observations_gained(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], series: str) -> float:
     """How many observations a histogram series gained between two scrapes."""
     return after.get((series, "+Inf"), 0.0) - before.get((series, "+Inf"), 0.0)
 
@@ -692,7 +692,7 @@ def report(args: argparse.Namespace, pool: Any, targets: list[str], server_pid: 
               "accepting it and reading its request) and after (sending the reply) is the client's figure less this.")
         print("issue labels applied during the turns, each this long after the oldest customer turn it was the "
               "first to reflect (the embedding model's queue), in s: " + "; ".join(
-                  f"{kind} {labels_applied(seen0, seen1, series):.0f}, p50 {bucket_quantile(seen0, seen1, series, .5, 's')}, "
+                  f"{kind} {observations_gained(seen0, seen1, series):.0f}, p50 {bucket_quantile(seen0, seen1, series, .5, 's')}, "
                   f"p99 {bucket_quantile(seen0, seen1, series, .99, 's')}"
                   for kind in ("first", "escalating", "update") for series in [f'handoff_issue_label_delay_seconds{{kind="{kind}"}}']))
         print("the collector's pauses during the turns (nothing is served meanwhile): "

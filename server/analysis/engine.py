@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TurnAnalyser = Callable[[ContextPackage, Turn], None]
+LABEL_KINDS = {FIRST: "first", URGENT: "escalating", LATER: "update"}  # the label-delay hook's kind, by queue
 MAX_BACKLOG_TO_WAIT = 8  # texts queued for embedding beyond which a transfer does not wait for a label
 Prepare = Callable[[ContextPackage, Escalation], None]
 
@@ -60,7 +61,8 @@ class Engine:
     # conversation -> (newest text to classify, when its oldest turn not yet classified came)
     _wanted: dict[str, tuple[str, float]] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
-    _queued: dict[str, tuple[str, asyncio.Future[Any]]] = field(default_factory=dict)  # in the embedder: text, its vector
+    # in the embedder: text, its vector, the queue it joined
+    _queued: dict[str, tuple[str, asyncio.Future[Any], int]] = field(default_factory=dict)
     _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label update goes first
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -134,8 +136,8 @@ class Engine:
             return  # its label reflects every customer turn already
         self._hurried.add(conversation_id)
         queued = self._queued.get(conversation_id)
-        if queued is not None and self.embedder is not None:
-            self.embedder.promote(*queued)
+        if queued is not None and queued[2] == LATER and self.embedder is not None:  # else: nothing to move past
+            self.embedder.promote(queued[0], queued[1], URGENT)
 
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
         """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
@@ -161,7 +163,7 @@ class Engine:
                     logger.exception("issue embedding failed")
                     self.errors.append("issue")
                     return
-                kind = "first" if not package.issue.label else "escalating" if cid in self._hurried else "update"
+                kind = LABEL_KINDS[self._queue(package)]  # as it is now: a text hurried since it was queued counts so
                 self._run(self.classifier.apply, package, vector)  # type: ignore[union-attr]
                 if self.label_delay is not None:
                     self._run(self.label_delay, time.monotonic() - since, kind)
@@ -184,7 +186,7 @@ class Engine:
     async def _vector(self, cid: str, text: str, queue: int):  # type: ignore[no-untyped-def]
         if self.embedder is not None:
             future = self.embedder.submit(text, queue)
-            self._queued[cid] = (text, future)
+            self._queued[cid] = (text, future, queue)
             try:
                 return await future
             finally:
