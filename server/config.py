@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # the embedding model in a child process at this nice value, so it never delays an RPC;
     # -1 runs it in a thread of the server process instead
     embedding_nice: int = Field(10, ge=-1, le=19)
+    # the model's arithmetic: bfloat16 is about 3x float32's speed on CPUs with AMX and nearly the
+    # same vectors; auto takes it where the CPU has AMX (server/analysis/embedding.py)
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     issue_wait_ms: int = Field(10, ge=0)  # a turn's analysis waits this long at most for the issue label
     # analysed packages are written to the store behind the analysis, this often, in one batch
     # (the turns are the durable record; a crash loses at most this much analysis, redone on read);

@@ -35,7 +35,7 @@ DEFAULT_NICE = 10  # weight 110 against the server's 1024: the event loop wins n
 _model = None  # the child's Embedder
 
 
-def _start(model_path: str, threads: int | None, nice: int) -> None:
+def _start(model_path: str, threads: int | None, nice: int, precision: str) -> None:
     global _model
     # A terminal's Ctrl-C reaches the whole process group; the server drains its calls and then
     # closes this process itself, so the child must not die of it first (with a traceback).
@@ -44,7 +44,7 @@ def _start(model_path: str, threads: int | None, nice: int) -> None:
         _lower_priority(nice)
     from server.analysis.embedding import Embedder
 
-    _model = Embedder(model_path, threads=threads)
+    _model = Embedder(model_path, threads=threads, precision=precision)
 
 
 def _lower_priority(nice: int) -> None:
@@ -65,24 +65,29 @@ def _embed(texts: list[str], batch_size: int) -> np.ndarray:
     return _model.embed(texts, batch_size)  # type: ignore[union-attr]
 
 
+def _precision() -> str:
+    return _model.precision  # type: ignore[union-attr]
+
+
 class ProcessEmbedder:
     """all-MiniLM-L6-v2 in one child process; ``embed`` blocks the calling thread, as ``Embedder``'s does."""
 
     dimension = 384
 
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None,
-                 nice: int = DEFAULT_NICE) -> None:
+                 nice: int = DEFAULT_NICE, precision: str = "auto") -> None:
         from server.analysis.embedding import default_model_path
 
-        self._args = (str(model_path or default_model_path()), threads, nice)
+        self._args = (str(model_path or default_model_path()), threads, nice, precision)
+        self.precision = precision  # what the child resolved it to, once it has started
         self._lock = threading.Lock()
         self._pool = self._open()
 
     def _open(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start, initargs=self._args)
-        pool.submit(_embed, ["ready"], 1).result(START_TIMEOUT_S)  # the model is loaded before we serve
-        logger.info("embedding model loaded in a child process (nice +%d)", self._args[2])
+        self.precision = pool.submit(_precision).result(START_TIMEOUT_S)  # the model is loaded before we serve
+        logger.info("embedding model loaded in a child process (nice +%d, %s)", self._args[2], self.precision)
         return pool
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:

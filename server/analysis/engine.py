@@ -214,10 +214,10 @@ def open_embedder(settings: Settings) -> Embedder:
     if settings.embedding_nice < 0:
         from server.analysis.embedding import Embedder
 
-        return Embedder()
+        return Embedder(precision=settings.embedding_precision)
     from server.analysis.embedding_process import ProcessEmbedder
 
-    return ProcessEmbedder(nice=settings.embedding_nice)  # type: ignore[return-value]
+    return ProcessEmbedder(nice=settings.embedding_nice, precision=settings.embedding_precision)  # type: ignore[return-value]
 
 
 def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:

@@ -28,7 +28,7 @@ def _open(args: argparse.Namespace) -> KnowledgeBase:
     from server.config import load_settings
 
     settings = load_settings(data_dir=args.data_dir, chroma_url=args.chroma_url, kb_collection=args.collection)
-    return open_knowledge(settings, Embedder(), SearchMode(args.mode))
+    return open_knowledge(settings, Embedder(precision=settings.embedding_precision), SearchMode(args.mode))
 
 
 def open_knowledge(settings: Any, embedder: Any, mode: SearchMode = DEFAULT_MODE) -> KnowledgeBase:

@@ -27,6 +27,7 @@ def _child_pid(embedder: ProcessEmbedder) -> int:
 
 
 def test_vectors_match_the_in_process_model(child: ProcessEmbedder, embedder: Embedder) -> None:
+    assert child.precision == embedder.precision  # both "auto", resolved on the same CPU
     assert np.allclose(child.embed(TEXTS), embedder.embed(TEXTS), atol=1e-5)
     assert child.embed([]).shape == (0, child.dimension)
 
