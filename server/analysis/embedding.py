@@ -103,6 +103,9 @@ class Embedder:
 
 
 FIRST, URGENT, LATER = 0, 1, 2  # BatchingEmbedder's queues, served in this order
+# A landed batch wakes its waiters this many per event-loop iteration: each applies a label and
+# re-runs its conversation's package steps, and 64 at once would hold every call behind them
+WAKE_PER_ITERATION = 4
 
 
 class BatchingEmbedder:
@@ -159,7 +162,9 @@ class BatchingEmbedder:
                     if not future.done():
                         future.set_exception(e)
                 continue
-            for (_, future), vector in zip(batch, vectors, strict=True):
+            for n, ((_, future), vector) in enumerate(zip(batch, vectors, strict=True), 1):
                 if not future.done():
                     future.set_result(vector)
+                if n % WAKE_PER_ITERATION == 0:
+                    await asyncio.sleep(0)
             await asyncio.sleep(0)  # the waiters run first: a text they queue next can join the next batch

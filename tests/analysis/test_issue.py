@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.analysis.embedding import BatchingEmbedder
+from server.analysis.embedding import WAKE_PER_ITERATION, BatchingEmbedder
 from server.analysis.engine import build_engine
 from server.analysis.issue import IssueClassifier
 from server.analysis.taxonomy import Label, Taxonomy, load_taxonomy
@@ -180,3 +180,23 @@ async def test_a_hurried_label_goes_first_and_so_does_the_next_until_it_reflects
     assert [text.split()[-1] for text in held.texts] == ["came", "5521", "it?", "too"]  # turn 2's once: promoted
     assert kinds == ["first", "escalating", "escalating", "update"]
     assert moving.issue.label == "delivery_delay"
+
+
+async def test_a_landed_batch_wakes_its_waiters_a_few_at_a_time_with_other_tasks_between(embedder) -> None:
+    batching = BatchingEmbedder(embedder, max_batch=64)
+    ran: list[str] = []
+
+    async def waiter(i: int) -> None:
+        await batching.submit(f"my order number {i} has not arrived")
+        ran.append("w")
+
+    async def other_calls() -> None:
+        while True:
+            ran.append("-")
+            await asyncio.sleep(0)
+
+    others = asyncio.create_task(other_calls())
+    await asyncio.gather(*(waiter(i) for i in range(32)))  # one batch of 32
+    others.cancel()
+    assert ran.count("w") == 32
+    assert max(len(run) for run in "".join(ran).split("-")) <= WAKE_PER_ITERATION
