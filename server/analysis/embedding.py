@@ -62,7 +62,7 @@ class Embedder:
     """all-MiniLM-L6-v2 on the CPU; returns L2-normalised float32 vectors.
 
     ``precision``: the model's weights and arithmetic. ``bfloat16`` is about three times the
-    texts a second of ``float32`` where the CPU has AMX (measured on a Sapphire Rapids core: 637
+    texts a second of ``float32`` where the CPU has AMX (measured on these 2-core machines: 637
     against 218 one-turn texts a second, 163 against 56 at eight turns) and gives nearly the
     same vectors (cosine to float32's at least 0.996 on 913 DSTC11 utterances; the top issue
     label the same on 1,627 of 1,640 TweetSumm customer-turn prefixes). ``auto`` takes it where
@@ -142,11 +142,12 @@ class BatchingEmbedder:
             self._worker = asyncio.create_task(self._drain())
         return future
 
-    def promote(self, text: str, future: asyncio.Future[np.ndarray], queue: int = URGENT) -> None:
-        """A text waiting in a later queue (``submit``'s future) moves to the end of ``queue``;
-        one being embedded already, or queued there or sooner, is left where it is."""
+    def promote(self, future: asyncio.Future[np.ndarray], queue: int = URGENT) -> None:
+        """The text of ``future`` (``submit``'s), if it waits in a later queue, moves to the end of
+        ``queue``; one being embedded already, or queued there or sooner, is left where it is."""
         for later in self._queues[queue + 1:]:
-            if later.pop(future, None) is not None:
+            text = later.pop(future, None)
+            if text is not None:
                 self._queues[queue][future] = text
                 return
 
