@@ -79,14 +79,14 @@ class ProcessEmbedder:
         from server.analysis.embedding import default_model_path
 
         self._args = (str(model_path or default_model_path()), threads, nice, precision)
-        self.precision = precision  # what the child resolved it to, once it has started
         self._lock = threading.Lock()
         self._pool = self._open()
 
     def _open(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start, initargs=self._args)
-        self.precision = pool.submit(_precision).result(START_TIMEOUT_S)  # the model is loaded before we serve
+        # the model is loaded before we serve; "auto" as the child resolved it
+        self.precision: str = pool.submit(_precision).result(START_TIMEOUT_S)
         logger.info("embedding model loaded in a child process (nice +%d, %s)", self._args[2], self.precision)
         return pool
 

@@ -61,8 +61,7 @@ class Engine:
     # conversation -> (newest text to classify, when its oldest turn not yet classified came)
     _wanted: dict[str, tuple[str, float]] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
-    # in the embedder: the future of its text's vector, the queue the text joined
-    _queued: dict[str, tuple[asyncio.Future[Any], int]] = field(default_factory=dict)
+    _queued: dict[str, asyncio.Future[Any]] = field(default_factory=dict)  # in the embedder: its text's vector
     _hurried: set[str] = field(default_factory=set)  # on their way to a person: their label update goes first
     _late: set[str] = field(default_factory=set)  # results nobody is waiting for: announce them
     _done: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -136,8 +135,8 @@ class Engine:
             return  # its label reflects every customer turn already
         self._hurried.add(conversation_id)
         queued = self._queued.get(conversation_id)
-        if queued is not None and queued[1] == LATER and self.embedder is not None:  # else: nothing to move past
-            self.embedder.promote(queued[0], URGENT)
+        if queued is not None and self.embedder is not None:  # a text queued first or hurried already stays put
+            self.embedder.promote(queued, URGENT)
 
     async def issue_settled(self, conversation_id: str, timeout_s: float) -> None:
         """Wait (bounded) for a running issue classification: the brief at transfer wants the label."""
@@ -186,7 +185,7 @@ class Engine:
     async def _vector(self, cid: str, text: str, queue: int):  # type: ignore[no-untyped-def]
         if self.embedder is not None:
             future = self.embedder.submit(text, queue)
-            self._queued[cid] = (future, queue)
+            self._queued[cid] = future
             try:
                 return await future
             finally:

@@ -198,5 +198,7 @@ async def test_a_landed_batch_wakes_its_waiters_a_few_at_a_time_with_other_tasks
     others = asyncio.create_task(other_calls())
     await asyncio.gather(*(waiter(i) for i in range(32)))  # one batch of 32
     others.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await others
     assert ran.count("w") == 32
     assert max(len(run) for run in "".join(ran).split("-")) <= WAKE_PER_ITERATION
