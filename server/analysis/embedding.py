@@ -62,11 +62,9 @@ class Embedder:
     """all-MiniLM-L6-v2 on the CPU; returns L2-normalised float32 vectors.
 
     ``precision``: the model's weights and arithmetic. ``bfloat16`` is about three times the
-    texts a second of ``float32`` where the CPU has AMX (measured on these 2-core machines: 637
-    against 218 one-turn texts a second, 163 against 56 at eight turns) and gives nearly the
-    same vectors (cosine to float32's at least 0.996 on 913 DSTC11 utterances; the top issue
-    label the same on 1,627 of 1,640 TweetSumm customer-turn prefixes). ``auto`` takes it where
-    the CPU has AMX and ``float32`` elsewhere."""
+    texts a second of ``float32`` where the CPU has AMX and gives nearly the same vectors
+    (``python bench/embedding_precision.py`` measures both). ``auto`` takes it where the CPU has
+    AMX and ``float32`` elsewhere."""
 
     dimension = 384
 

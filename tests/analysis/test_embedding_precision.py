@@ -37,7 +37,7 @@ def test_bfloat16_gives_float32_unit_vectors_close_to_float32s(both: dict[str, E
     assert half.dtype == np.float32 and half.shape == full.shape
     assert np.allclose(np.linalg.norm(half, axis=1), 1, atol=1e-5)
     cosine = (full * half).sum(axis=1)
-    assert cosine.min() >= 0.99
+    assert cosine.min() >= 0.999
     assert np.abs(full - half).max() > 1e-4  # really computed in the other precision
     # the texts' nearest other text is the same in both
     assert ((full @ full.T - 2 * np.eye(len(TEXTS))).argmax(1) == (half @ half.T - 2 * np.eye(len(TEXTS))).argmax(1)).all()
