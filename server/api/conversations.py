@@ -127,11 +127,12 @@ class ConversationServicer(pb_grpc.ConversationServiceServicer):
         async def forward(conversation_id: str, queue: asyncio.Queue) -> None:
             while True:
                 package = await queue.get()
-                since = sent_through.get(conversation_id, 0)
-                if package.analyzed_through_turn > since:
+                since, through = sent_through.get(conversation_id, 0), package.analyzed_through_turn
+                if through > since:
                     await out.put(pb.StreamTurnsResponse(update=convert.update_to_pb(package, since)))
-                    # only once queued: an update cancelled while it waits for room is sent at the end
-                    sent_through[conversation_id] = package.analyzed_through_turn
+                    # only once queued: an update cancelled while it waits for room is sent at the end. What
+                    # it holds, not the package now: the analysis moves the live package on while it waits
+                    sent_through[conversation_id] = through
 
         async def read() -> None:
             try:
