@@ -86,6 +86,23 @@ async def test_concurrent_appends_share_commits_and_a_refused_one_fails_alone(
     assert (await store.get_conversation("done")).turn_count == 0
 
 
+async def test_the_first_append_of_a_loop_iteration_commits_without_waiting_for_the_loop(
+    store: SQLiteStore, batches: list[int]
+) -> None:
+    """Each wait for the event loop is a wait behind everything else ready to run; under load most
+    appends arrive alone, and the first of an iteration is committed in the caller's own step. The
+    appends behind it in the same iteration wait for one group commit, and answer after it."""
+    await store.create_conversation(ConversationRecord(conversation_id="c"))
+    batches.clear()
+    texts = ["hello", "again", "and again"]
+    appends = [asyncio.ensure_future(store.append_turn("c", said(f"r{i}", t), 100)) for i, t in enumerate(texts)]
+    await asyncio.sleep(0)  # one loop iteration: each append has taken its first step
+    assert [a.done() for a in appends] == [True, False, False] and batches == [1]
+    assert [(await a)[0].id for a in appends] == [1, 2, 3]
+    assert batches == [1, 2]
+    assert [t.text for t in await store.list_turns("c")] == texts
+
+
 async def test_within_one_group_a_repeated_request_is_a_retry_and_the_turn_limit_holds(
     store: SQLiteStore, batches: list[int]
 ) -> None:
@@ -93,12 +110,12 @@ async def test_within_one_group_a_repeated_request_is_a_retry_and_the_turn_limit
     await store.create_conversation(ConversationRecord(conversation_id="d"))
     await store.append_turn("d", said("d0", "warm-up"), 3)
     batches.clear()
-    calls = [store.append_turn("c", said(f"r{i}", f"turn {i}"), 3) for i in range(5)]
+    calls = [store.append_turn("d", said("d1", "other"), 3)]  # the iteration's first: committed at once, alone
+    calls += [store.append_turn("c", said(f"r{i}", f"turn {i}"), 3) for i in range(5)]
     calls += [store.append_turn("c", said("r0", "turn 0"), 3), store.append_turn("c", said("r1", "not turn 1"), 3)]
-    calls += [store.append_turn("d", said("d1", "other"), 3)]
-    *first_five, retry, reused, other = await asyncio.gather(*calls, return_exceptions=True)
+    other, *first_five, retry, reused = await asyncio.gather(*calls, return_exceptions=True)
 
-    assert batches == [len(calls)]  # one group
+    assert batches == [1, len(calls) - 1]  # the rest in one group
     assert [r[0].id for r in first_five[:3]] == [1, 2, 3] and all(r[1] is False for r in first_five[:3])
     assert all(isinstance(r, ResourceExhaustedError) for r in first_five[3:])
     assert retry == (first_five[0][0], True)
