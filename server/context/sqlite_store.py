@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 WATCH_POLL_S = 0.1
 CHECKPOINT_EVERY_S = 1.0
+_ON_THREAD = object()  # _try_inline's answer when the work must go to the store's thread
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -158,8 +159,15 @@ class SQLiteStore:
         lock around every statement while the loop is busy). When another connection holds the write
         lock (a stage change on the thread, another process on the file) SQLite answers BUSY at once
         and the work goes to the thread, which waits its turn."""
+        result = self._try_inline(fn, writes)
+        return await self._run(fn) if result is _ON_THREAD else result  # type: ignore[return-value]
+
+    def _try_inline(self, fn: Callable[[sqlite3.Connection], T], writes: bool = False) -> T | object:
+        """``fn`` on the event loop's connection, or ``_ON_THREAD`` when it must run on the thread:
+        with FULL, behind the checkpoint's last pass (which must find no commit after it), or with
+        the write lock held elsewhere."""
         if self._inline is None or (writes and self._writes_wait):
-            return await self._run(fn)  # behind the checkpoint's last pass, which must find no commit after it
+            return _ON_THREAD
         try:
             result = fn(self._inline)
         except sqlite3.OperationalError as error:
@@ -167,7 +175,7 @@ class SQLiteStore:
                 self._inline.execute("ROLLBACK")
             if not _busy(error):
                 raise
-            return await self._run(fn)
+            return _ON_THREAD
         if writes:
             self._checkpoint_soon()
         return result
@@ -266,11 +274,13 @@ class SQLiteStore:
             # wait for a loop iteration. The appends after it in the iteration (a burst) form a group.
             self._first_this_iteration = False
             asyncio.get_running_loop().call_soon(self._next_iteration)
-            result = self._append_now(_PendingAppend(conversation_id, turn, max_turns, None))
-            if result is not None:
+            pending = _PendingAppend(conversation_id, turn, max_turns, None)
+            result = self._try_inline(lambda db: _append_batch(db, [pending])[0], writes=True)
+            if result is not _ON_THREAD:  # else it joins the queue: the thread commits it in a group
+                self._note_stored(conversation_id, result)  # type: ignore[arg-type]
                 if isinstance(result, Exception):
-                    raise result
-                return result
+                    raise result  # refused (a reused request id, the turn limit, ...)
+                return result  # type: ignore[return-value]
         done: asyncio.Future[tuple[Turn, bool]] = asyncio.get_running_loop().create_future()
         self._appends.append(_PendingAppend(conversation_id, turn, max_turns, done))
         if self._committer is None or self._committer.done():
@@ -279,25 +289,6 @@ class SQLiteStore:
 
     def _next_iteration(self) -> None:
         self._first_this_iteration = True
-
-    def _append_now(self, pending: _PendingAppend) -> tuple[Turn, bool] | Exception | None:
-        """The append committed on the loop's connection; None when it must go to the thread instead
-        (FULL, the checkpoint's last pass running, or the write lock held elsewhere)."""
-        if self._inline is None or self._writes_wait:
-            return None
-        try:
-            result = _append_batch(self._inline, [pending])[0]
-        except sqlite3.OperationalError as error:
-            if self._inline.in_transaction:
-                self._inline.execute("ROLLBACK")
-            if _busy(error):
-                return None
-            return error
-        except Exception as error:  # the transaction failed: the turn is not stored
-            return error
-        self._checkpoint_soon()
-        self._note_stored(pending.conversation_id, result)
-        return result
 
     def _note_stored(self, conversation_id: str, result: tuple[Turn, bool] | Exception) -> None:
         if conversation_id in self._seen and not isinstance(result, Exception):
